@@ -1,0 +1,79 @@
+#include "core/time.h"
+
+#include <gtest/gtest.h>
+
+namespace sluice {
+namespace {
+
+int64_t Ts(const char* s) {
+  int64_t us = 0;
+  EXPECT_TRUE(ParseTimestamp(s, &us)) << s;
+  return us;
+}
+
+TEST(TimeTest, CivilRoundTripOverCenturies) {
+  for (int32_t d = -800000; d <= 800000; d += 997) {
+    int y, m, dd;
+    CivilFromDays(d, &y, &m, &dd);
+    ASSERT_EQ(DaysFromCivil(y, m, dd), d);
+  }
+  EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
+  EXPECT_EQ(DaysFromCivil(2000, 3, 1), 11017);
+}
+
+TEST(TimeTest, ParsesTimestampForms) {
+  EXPECT_EQ(Ts("1970-01-01"), 0);
+  EXPECT_EQ(Ts("1970-01-01 00:00:01"), 1000000);
+  EXPECT_EQ(Ts("1970-01-01T00:00:01.25Z"), 1250000);
+  EXPECT_EQ(Ts("1970-01-01T01:00:00+01:00"), 0);
+  EXPECT_EQ(Ts("1970-01-01T00:00:00-0130"), 5400000000LL);
+  EXPECT_EQ(Ts("2024-02-29 23:59:59.999999"), Ts("2024-03-01") - 1);
+  EXPECT_EQ(Ts("1969-12-31 23:59:59"), -1000000);
+}
+
+TEST(TimeTest, RejectsMalformedTimestamps) {
+  int64_t us;
+  for (const char* bad : {"", "2024", "2024-13-01", "2023-02-29", "2024-01-01 25:00:00",
+                          "2024-01-01 10:00:00junk", "2024-01-01T10", "2024-01-01 10:00:00.",
+                          "yesterday", "2024-1-1"}) {
+    EXPECT_FALSE(ParseTimestamp(bad, &us)) << bad;
+  }
+  int32_t d;
+  EXPECT_FALSE(ParseDate("2024-01-01 00:00", &d));
+  EXPECT_TRUE(ParseDate("2024-01-01", &d));
+  EXPECT_EQ(d, 19723);
+}
+
+TEST(TimeTest, FormatsTimestamps) {
+  EXPECT_EQ(FormatTimestamp(0), "1970-01-01 00:00:00");
+  EXPECT_EQ(FormatTimestamp(-1), "1969-12-31 23:59:59.999999");
+  EXPECT_EQ(FormatTimestamp(Ts("2024-05-06 07:08:09.12")), "2024-05-06 07:08:09.12");
+  char buf[32];
+  const int n = FormatTimestampIso(1250000, buf);
+  EXPECT_EQ(std::string(buf, n), "1970-01-01T00:00:01.250000Z");
+  EXPECT_EQ(FormatDate(-1), "1969-12-31");
+}
+
+TEST(TimeTest, Durations) {
+  EXPECT_EQ(*ParseDuration("30s"), 30 * kMicrosPerSecond);
+  EXPECT_EQ(*ParseDuration("250ms"), 250000);
+  EXPECT_EQ(*ParseDuration("1h30m"), 5400 * kMicrosPerSecond);
+  EXPECT_EQ(*ParseDuration("2d"), 2 * kMicrosPerDay);
+  EXPECT_EQ(*ParseDuration("5"), 5 * kMicrosPerSecond);
+  for (const char* bad : {"", "s", "10x", "-5s", "1.5s", "5 s"}) {
+    auto r = ParseDuration(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("250ms, 30s"), std::string::npos);
+  }
+  EXPECT_EQ(FormatDuration(5400 * kMicrosPerSecond), "1h30m");
+  EXPECT_EQ(FormatDuration(250000), "250ms");
+  EXPECT_EQ(FormatDuration(0), "0s");
+}
+
+TEST(TimeTest, IntervalText) {
+  EXPECT_EQ(FormatInterval({0, 0, 0}), "00:00:00");
+  EXPECT_EQ(FormatInterval({0, 1, -1500000}), "1 day -00:00:01.500000");
+}
+
+}  // namespace
+}  // namespace sluice
