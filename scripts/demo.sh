@@ -11,14 +11,17 @@ SLUICE="$ROOT/build/src/cli/sluice"
 PROJECT="$ROOT/examples/shop"
 
 say() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
+# The demo starts from an empty warehouse each time (until checkpoints arrive, a second run
+# would append the same generated events again).
+rm -rf "$PROJECT/.sluice"
 say "sluice validate examples/shop"
 "$SLUICE" validate "$PROJECT"
 say "sluice run examples/shop --max-events $EVENTS"
 "$SLUICE" run "$PROJECT" --max-events "$EVENTS"
-say "the data landed in $("$SLUICE" query "$PROJECT" --print-warehouse)"
-"$SLUICE" query "$PROJECT" "SELECT table_name, estimated_size AS approx_rows FROM duckdb_tables() ORDER BY table_name"
 say "sluice query examples/shop \"<revenue by channel>\""
 "$SLUICE" query "$PROJECT" "SELECT channel, count(*) AS orders, sum(total) AS revenue, round(avg(total), 2) AS avg_order FROM orders GROUP BY channel ORDER BY revenue DESC"
+say "sluice query examples/shop \"<top products>\""
+"$SLUICE" query "$PROJECT" "SELECT product_id, sum(quantity) AS units, sum(quantity * unit_price) AS revenue FROM order_items GROUP BY product_id ORDER BY revenue DESC LIMIT 5"
 cat <<MSG
 
 Try more:

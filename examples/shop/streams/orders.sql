@@ -1,0 +1,27 @@
+-- Orders that were not cancelled: the basis of revenue reporting.
+CREATE MATERIALIZED VIEW orders AS
+SELECT order_id, customer_id, order_time, status, channel, country, item_count, total, currency
+FROM shop.orders
+WHERE status <> 'cancelled';
+
+-- Every line of every order.
+CREATE MATERIALIZED VIEW order_items AS
+SELECT order_id, line_no, product_id, quantity, unit_price, discount
+FROM shop.order_items;
+
+-- Payments that went through.
+CREATE MATERIALIZED VIEW payments AS
+SELECT payment_id, order_id, method, amount, paid_at
+FROM shop.payments
+WHERE status = 'captured';
+
+-- Large orders, for the sales team, also pushed to a file feed.
+CREATE MATERIALIZED VIEW large_orders AS
+SELECT order_id, customer_id, order_time, channel, country, total
+FROM shop.orders
+WHERE total >= 200 AND status <> 'cancelled';
+
+INSERT INTO large_orders_feed
+SELECT order_id, customer_id, order_time, total, upper(country) AS country
+FROM shop.orders
+WHERE total >= 200 AND status <> 'cancelled';

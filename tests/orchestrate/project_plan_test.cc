@@ -1,0 +1,100 @@
+#include "orchestrate/project_plan.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace sluice::orchestrate {
+namespace {
+
+class PlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = std::filesystem::temp_directory_path() / ("sluice-plan-" + std::to_string(rd()));
+    std::filesystem::create_directories(dir_);
+    Write("sluice.yaml", "name: plan_test\n");
+    Write("sources/shop.yaml", "type: generator\ngenerator: shop\n");
+    Write("sources/bids.yaml", "type: generator\ngenerator: nexmark\n");
+    Write("sinks/out.yaml", "type: file\npath: out.ndjson\n");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void Write(const std::string& rel, const std::string& text) {
+    std::filesystem::create_directories((dir_ / rel).parent_path());
+    std::ofstream(dir_ / rel) << text;
+  }
+  ProjectPlan Plan(Diagnostics* d) { return PlanProject(dir_.string(), d); }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(PlanTest, GroupsQueriesBySourceAndSharesSinks) {
+  Write("streams/a.sql",
+        "CREATE MATERIALIZED VIEW big AS SELECT order_id, total FROM shop.orders WHERE total > 100;\n"
+        "INSERT INTO out SELECT order_id, total FROM shop.orders;\n"
+        "INSERT INTO out SELECT order_id, total FROM shop.orders WHERE total < 5;\n");
+  Diagnostics d;
+  ProjectPlan plan = Plan(&d);
+  ASSERT_FALSE(d.has_errors()) << d.ToString();
+  ASSERT_EQ(plan.pipelines.size(), 1u);
+  const stream::PipelineSpec& ps = plan.pipelines[0];
+  EXPECT_EQ(ps.name, "shop");
+  EXPECT_EQ(ps.queries.size(), 3u);
+  EXPECT_EQ(ps.sinks.size(), 2u) << "the two INSERTs share the sink 'out'";
+  EXPECT_EQ(ps.queries[1].sink, ps.queries[2].sink);
+  EXPECT_EQ(plan.tables, std::vector<std::string>{"big"});
+  ASSERT_EQ(plan.notes.size(), 1u);
+  EXPECT_NE(plan.notes[0].find("source 'bids' feeds no query"), std::string::npos);
+}
+
+TEST_F(PlanTest, ReportsUnknownSinkDuplicateViewAndShapeMismatch) {
+  Write("streams/a.sql",
+        "CREATE MATERIALIZED VIEW v AS SELECT order_id FROM shop.orders;\n"
+        "CREATE MATERIALIZED VIEW v AS SELECT order_id FROM shop.orders;\n"
+        "INSERT INTO outt SELECT order_id FROM shop.orders;\n"
+        "INSERT INTO out SELECT order_id FROM shop.orders;\n"
+        "INSERT INTO out SELECT total FROM shop.orders;\n");
+  Diagnostics d;
+  Plan(&d);
+  const std::string all = d.ToString();
+  EXPECT_NE(all.find("streams/a.sql:2:1: error: materialized view 'v' is already defined at streams/a.sql:1:1"),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("streams/a.sql:3:1: error: INSERT INTO 'outt': no sink of that name (did you mean 'out'?)"),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("streams/a.sql:5:1: error: this query writes"), std::string::npos) << all;
+}
+
+TEST_F(PlanTest, OneSinkCannotBeFedFromTwoSources) {
+  Write("streams/a.sql",
+        "INSERT INTO out SELECT auction FROM bids.bid;\n"
+        "INSERT INTO out SELECT order_id FROM shop.orders;\n");
+  Diagnostics d;
+  Plan(&d);
+  EXPECT_NE(d.ToString().find("sink 'out' is fed from two sources"), std::string::npos) << d.ToString();
+}
+
+TEST_F(PlanTest, SqlErrorsKeepTheirFileAndCaret) {
+  Write("streams/bad.sql", "CREATE MATERIALIZED VIEW v AS\n  SELECT nope FROM shop.orders;\n");
+  Diagnostics d;
+  Plan(&d);
+  const std::string all = d.ToString();
+  EXPECT_NE(all.find("streams/bad.sql:2:10"), std::string::npos) << all;
+  EXPECT_NE(all.find("nope"), std::string::npos) << all;
+  EXPECT_NE(all.find("^"), std::string::npos) << all;
+}
+
+TEST_F(PlanTest, UnknownSourceTypeAndTableAreReported) {
+  Write("sources/x.yaml", "type: kafkaa\n");
+  Write("streams/a.sql", "CREATE MATERIALIZED VIEW v AS SELECT * FROM shopp.orders;\n");
+  Diagnostics d;
+  Plan(&d);
+  const std::string all = d.ToString();
+  EXPECT_NE(all.find("sources/x.yaml:1:7: error: unknown source type 'kafkaa'"), std::string::npos) << all;
+  EXPECT_NE(all.find("shopp.orders"), std::string::npos) << all;
+  EXPECT_NE(all.find("shop.orders"), std::string::npos) << "suggests the near name\n" << all;
+}
+
+}  // namespace
+}  // namespace sluice::orchestrate
