@@ -64,6 +64,9 @@ struct SourceBatch {
   RecordBatchPtr batch;
 };
 
+// For Source::Next: no limit beyond the source's own batch size.
+inline constexpr int64_t kNoRecordLimit = INT64_MAX;
+
 enum class ReadState {
   kData,  // batches were appended
   kIdle,  // nothing available now; call again later (follow mode, rate limiting)
@@ -78,9 +81,11 @@ class Source {
   virtual Status Open(const ConnectorContext& ctx) = 0;
   // Resumes from `pos` (a value CurrentPosition returned earlier). Before the first Next.
   virtual Status Seek(const Position& pos) = 0;
-  // Appends zero or more batches to `out` (not cleared). Bad records are reported via
-  // the context and skipped; only failures of the source as a whole are errors.
-  virtual Result<ReadState> Next(std::vector<SourceBatch>* out) = 0;
+  // Appends zero or more batches to `out` (not cleared), holding at most `max_records`
+  // records in total (> 0), so that a bounded run stops exactly at a record boundary in
+  // the source's own order. Bad records are reported via the context and skipped; only
+  // failures of the source as a whole are errors.
+  virtual Result<ReadState> Next(std::vector<SourceBatch>* out, int64_t max_records) = 0;
   // The position just after everything returned by Next so far.
   virtual Position CurrentPosition() const = 0;
   // How far behind the newest available data the source is, in records, or -1 if

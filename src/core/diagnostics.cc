@@ -15,6 +15,7 @@ std::string SourceLocation::ToString() const {
 }
 
 std::string Diagnostic::ToString() const {
+  if (formatted) return message;
   std::string out = location.ToString();
   if (!out.empty()) out += ": ";
   out += "error: " + message;
@@ -24,6 +25,14 @@ std::string Diagnostic::ToString() const {
 
 void Diagnostics::Error(SourceLocation where, std::string message, std::string hint) {
   items_.push_back(Diagnostic{std::move(where), std::move(message), std::move(hint)});
+}
+
+void Diagnostics::AddFormatted(std::string text) {
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  Diagnostic d;
+  d.message = std::move(text);
+  d.formatted = true;
+  items_.push_back(std::move(d));
 }
 
 std::string Diagnostics::ToString() const {

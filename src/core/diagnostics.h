@@ -23,6 +23,7 @@ struct Diagnostic {
   SourceLocation location;
   std::string message;  // what is wrong
   std::string hint;     // what would fix it; may be empty
+  bool formatted = false;  // message is the complete text (see Diagnostics::AddFormatted)
   // "file:line:col: error: message (hint)".
   std::string ToString() const;
 };
@@ -30,6 +31,9 @@ struct Diagnostic {
 class Diagnostics {
  public:
   void Error(SourceLocation where, std::string message, std::string hint = "");
+  // Adds a diagnostic whose text is already complete (location, "error:", caret lines),
+  // as the SQL module renders them.
+  void AddFormatted(std::string text);
   bool has_errors() const { return !items_.empty(); }
   const std::vector<Diagnostic>& items() const { return items_; }
   // All diagnostics, one per line.

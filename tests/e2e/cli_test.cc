@@ -41,9 +41,11 @@ TEST(Cli, ValidateReportsEveryProblemWithLocation) {
   d.Write("sluice.yaml", "name: broken\nwarehous:\n  type: duckdb\n");
   d.Write("sources/events.yaml", "type: generater\ngenerator: shop\n");
   d.Write("sources/orders.yaml", "type: generator\ngenerator: shop\nrate: fast\n");
+  d.Write("sources/shop.yaml", "type: generator\ngenerator: shop\n");
   d.Write("sinks/out.yaml", "type: file\npath: out.ndjson\n");
   d.Write("streams/q.sql",
-          "CREATE MATERIALIZED VIEW x AS\nSELECT totl FROM orders.orders;\n");
+          "CREATE MATERIALIZED VIEW x AS\nSELECT totl FROM shop.orders;\n"
+          "CREATE MATERIALIZED VIEW y AS SELECT * FROM orders.orders;\n");
   CommandResult r = Sluice("validate " + Quote(d.str()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(Contains(r.output, "sluice.yaml:2:1")) << r.output;
@@ -54,7 +56,11 @@ TEST(Cli, ValidateReportsEveryProblemWithLocation) {
   EXPECT_TRUE(Contains(r.output, "sources/orders.yaml:3:7")) << r.output;
   EXPECT_TRUE(Contains(r.output, "'rate' must be")) << r.output;
   EXPECT_TRUE(Contains(r.output, "streams/q.sql:2:8")) << r.output;
-  EXPECT_TRUE(Contains(r.output, "totl")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "unknown column 'totl'")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "did you mean 'total'?")) << r.output;
+  // A query over a source whose own file has errors points there instead of guessing.
+  EXPECT_TRUE(Contains(r.output, "streams/q.sql:3:")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "source 'orders' has errors")) << r.output;
 }
 
 TEST(Cli, MalformedYamlHasAPosition) {

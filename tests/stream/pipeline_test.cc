@@ -34,7 +34,7 @@ class VectorSource : public connectors::Source {
   const std::vector<connectors::StreamInfo>& streams() const override { return streams_; }
   Status Open(const connectors::ConnectorContext&) override { return Status::OK(); }
   Status Seek(const connectors::Position&) override { return Status::OK(); }
-  Result<connectors::ReadState> Next(std::vector<connectors::SourceBatch>* out) override {
+  Result<connectors::ReadState> Next(std::vector<connectors::SourceBatch>* out, int64_t) override {
     if (next_ == batches_.size()) {
       if (fail_at_end_) return Status::IOError("disk on fire");
       return connectors::ReadState::kEnd;

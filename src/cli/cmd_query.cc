@@ -1,0 +1,41 @@
+// `sluice query DIR "SQL"`: run SQL against the project's warehouse and print the result.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "project/project.h"
+#include "warehouse/duckdb_warehouse.h"
+#include "warehouse/result_printer.h"
+
+namespace sluice::cli {
+
+int RunQuery(const GlobalOptions& g, const QueryOptions& o) {
+  if (!SetUpLogging(g)) return kExitInvalid;
+  Diagnostics diag;
+  project::Project p = project::LoadProject(o.dir, &diag);
+  if (diag.has_errors()) {
+    std::cerr << diag.ToString();
+    return kExitInvalid;
+  }
+  Result<std::unique_ptr<warehouse::Warehouse>> wh = warehouse::OpenDuckDB(p.warehouse.path);
+  if (!wh.ok()) {
+    std::cerr << "error: " << wh.status().message() << "\n";
+    return kExitFailure;
+  }
+  Result<std::unique_ptr<warehouse::Connection>> conn = (*wh)->Connect();
+  if (!conn.ok()) {
+    std::cerr << "error: " << conn.status().message() << "\n";
+    return kExitFailure;
+  }
+  Result<warehouse::QueryResult> result = (*conn)->Query(o.sql);
+  if (!result.ok()) {
+    std::cerr << "error: " << result.status().message() << "\n";
+    return kExitFailure;
+  }
+  const warehouse::OutputFormat format = o.format == "csv"    ? warehouse::OutputFormat::kCsv
+                                         : o.format == "json" ? warehouse::OutputFormat::kJson
+                                                              : warehouse::OutputFormat::kTable;
+  warehouse::PrintResult(*result->schema, result->batches, format, std::cout);
+  return kExitOk;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,202 @@
+// `sluice run DIR`: run every pipeline until Ctrl-C, --for DURATION or --max-events N.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/status_line.h"
+#include "core/time.h"
+#include "observe/log.h"
+#include "observe/metrics.h"
+#include "orchestrate/project_plan.h"
+#include "server/http_server.h"
+#include "stream/bad_record_log.h"
+#include "warehouse/duckdb_warehouse.h"
+
+namespace sluice::cli {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signals{0};
+
+void OnSignal(int) {
+  g_stop.store(true);
+  if (g_signals.fetch_add(1) >= 1) {
+    // A second Ctrl-C while shutting down: leave at once.
+    constexpr char kMsg[] = "\nsluice: interrupted again, exiting without a clean shutdown\n";
+    (void)!write(STDERR_FILENO, kMsg, sizeof(kMsg) - 1);
+    _exit(130);
+  }
+}
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+StatusLine::Mode StatusMode(const std::string& opt) {
+  if (opt == "off") return StatusLine::Mode::kOff;
+  if (opt == "line") return StatusLine::Mode::kLine;
+  if (opt == "log") return StatusLine::Mode::kLog;
+  return isatty(STDERR_FILENO) ? StatusLine::Mode::kLine : StatusLine::Mode::kLog;
+}
+
+// Prints where the data landed: each materialized view's table and its row count.
+void PrintSummary(const orchestrate::ProjectPlan& plan, warehouse::Warehouse* wh,
+                  const std::vector<std::unique_ptr<stream::Pipeline>>& pipelines,
+                  const stream::BadRecordLog& bad) {
+  std::cout << "\n";
+  for (const auto& p : pipelines) {
+    const auto& s = p->stats();
+    std::cout << "pipeline " << p->name() << ": " << s.records_in.load() << " events in, "
+              << s.records_out.load() << " rows out, " << s.bad_records.load()
+              << " bad records\n";
+  }
+  if (bad.count() > 0) std::cout << "bad records kept in " << bad.path() << "\n";
+  if (plan.tables.empty()) return;
+  std::cout << "data landed in " << wh->Describe() << ":\n";
+  auto conn = wh->Connect();
+  if (!conn.ok()) return;
+  for (const auto& t : plan.tables) {
+    auto r = (*conn)->Query("SELECT count(*) FROM \"" + t + "\"");
+    std::string rows = "?";
+    if (r.ok() && !r->batches.empty() && r->batches[0]->num_rows() > 0) {
+      rows = std::to_string(r->batches[0]->column(0).Get<int64_t>(0));
+    }
+    std::cout << "  " << t << ": " << rows << " rows\n";
+  }
+  std::cout << "query it with:\n  sluice query " << plan.project.dir << " \"SELECT * FROM "
+            << plan.tables.front() << " LIMIT 10\"\n";
+}
+
+}  // namespace
+
+int RunRun(const GlobalOptions& g, const RunOptions& o) {
+  if (!SetUpLogging(g)) return kExitInvalid;
+  int64_t run_for_us = -1;
+  if (!o.run_for.empty()) {
+    Result<int64_t> d = ParseDuration(o.run_for);
+    if (!d.ok()) {
+      std::cerr << "error: --for: " << d.status().message() << "\n";
+      return kExitInvalid;
+    }
+    run_for_us = *d;
+  }
+  Diagnostics diag;
+  orchestrate::ProjectPlan plan = orchestrate::PlanProject(o.dir, &diag);
+  if (diag.has_errors()) {
+    std::cerr << diag.ToString() << "the project is not valid; fix the problems above ("
+              << "'sluice validate " << o.dir << "' checks without running)\n";
+    return kExitInvalid;
+  }
+  const project::Project& proj = plan.project;
+  for (const auto& secret : proj.secrets) observe::RegisterSecret(secret);
+  for (const auto& note : plan.notes) observe::LogInfo(note);
+  if (plan.pipelines.empty()) {
+    std::cerr << "nothing to run: no source feeds a query (add statements to streams/*.sql)\n";
+    return kExitInvalid;
+  }
+
+  Result<std::unique_ptr<warehouse::Warehouse>> wh = warehouse::OpenDuckDB(proj.warehouse.path);
+  if (!wh.ok()) {
+    std::cerr << "error: " << wh.status().message() << "\n";
+    return kExitFailure;
+  }
+  observe::MetricsRegistry metrics;
+  server::HttpServer http;
+  const std::string metrics_addr = o.metrics_addr.empty() ? proj.metrics_addr : o.metrics_addr;
+  if (!metrics_addr.empty()) {
+    Status st = server::ServeMetrics(&http, &metrics);
+    if (st.ok()) st = http.Start(metrics_addr);
+    if (!st.ok()) {
+      std::cerr << "error: " << st.message() << "\n";
+      return kExitFailure;
+    }
+    observe::LogInfo("serving metrics", {{"url", "http://" + metrics_addr + "/metrics"}});
+  }
+  Result<std::unique_ptr<stream::BadRecordLog>> bad =
+      stream::BadRecordLog::Open(proj.state_dir + "/bad_records.ndjson");
+  if (!bad.ok()) {
+    std::cerr << "error: " << bad.status().message() << "\n";
+    return kExitFailure;
+  }
+
+  InstallSignalHandlers();
+  connectors::ConnectorContext ctx;
+  ctx.project_dir = proj.dir;
+  ctx.state_dir = proj.state_dir;
+  ctx.metrics = &metrics;
+  ctx.warehouse = wh->get();
+  ctx.stop = &g_stop;
+  stream::PipelineOptions popts;
+  popts.max_events = o.max_events;
+  popts.flush_interval_us = proj.run.flush_interval_us;
+
+  std::vector<std::unique_ptr<stream::Pipeline>> pipelines;
+  for (auto& spec : plan.pipelines) {
+    pipelines.push_back(std::make_unique<stream::Pipeline>(std::move(spec), popts));
+    Status st = pipelines.back()->Open(ctx, bad->get());
+    if (!st.ok()) {
+      std::cerr << "error: " << st.message() << "\n";
+      return kExitFailure;
+    }
+  }
+  observe::LogInfo("running", {{"project", proj.name},
+                               {"pipelines", static_cast<int64_t>(pipelines.size())},
+                               {"warehouse", (*wh)->Describe()}});
+
+  std::vector<Status> results(pipelines.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < pipelines.size(); ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = pipelines[i]->Run();
+      if (!results[i].ok()) {
+        observe::LogError("pipeline failed", {{"pipeline", pipelines[i]->name()},
+                                              {"error", results[i].message()}});
+      }
+    });
+  }
+  std::vector<const stream::Pipeline*> views;
+  for (const auto& p : pipelines) views.push_back(p.get());
+  StatusLine status(StatusMode(o.status), views);
+  const int64_t start = MonotonicNanos();
+  int64_t next_status = proj.run.status_interval_us;
+  for (;;) {
+    bool all_done = true;
+    for (const auto& p : pipelines) all_done = all_done && p->stats().finished.load();
+    if (all_done) break;
+    const int64_t elapsed = (MonotonicNanos() - start) / 1000;
+    if (run_for_us >= 0 && elapsed >= run_for_us) g_stop.store(true);
+    if (elapsed >= next_status) {
+      status.Update(elapsed);
+      next_status += proj.run.status_interval_us;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (auto& t : threads) t.join();
+  status.Update((MonotonicNanos() - start) / 1000);
+  status.Finish();
+  http.Stop();
+
+  bool failed = false;
+  for (const auto& st : results) failed = failed || !st.ok();
+  PrintSummary(plan, wh->get(), pipelines, **bad);
+  if (failed) {
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (!results[i].ok()) {
+        std::cerr << "error: pipeline " << pipelines[i]->name() << ": " << results[i].message() << "\n";
+      }
+    }
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,71 @@
+#include "connectors/duckdb_sink.h"
+
+#include "warehouse/table_name.h"
+
+namespace sluice::connectors {
+
+DuckDBSink::~DuckDBSink() {
+  // Without Close, uncommitted rows are dropped (the appender rolls them back).
+  appender_.reset();
+  conn_.reset();
+}
+
+Status DuckDBSink::Open(const ConnectorContext& ctx, const SchemaPtr& schema) {
+  name_ = ctx.name.empty() ? table_ : ctx.name;
+  const std::string who = "sink '" + name_ + "'";
+  if (ctx.warehouse == nullptr) {
+    return Status::Invalid(who + ": no warehouse is open to write table '" + table_ +
+                           "' into (configure `warehouse` in sluice.yaml)");
+  }
+  Result<warehouse::TableName> parsed = warehouse::ParseTableName(table_);
+  if (!parsed.ok()) return parsed.status().WithContext(who);
+  Result<std::unique_ptr<warehouse::Connection>> conn = ctx.warehouse->Connect();
+  if (!conn.ok()) return conn.status().WithContext(who);
+  conn_ = std::move(*conn);
+  SLUICE_RETURN_NOT_OK(conn_->EnsureTable(table_, *schema).WithContext(who));
+  Result<std::unique_ptr<warehouse::TableAppender>> appender = conn_->Append(table_, *schema);
+  if (!appender.ok()) return appender.status().WithContext(who);
+  appender_ = std::move(*appender);
+  return Status::OK();
+}
+
+Status DuckDBSink::Write(const RecordBatch& batch) {
+  if (appender_ == nullptr) {
+    return Status::Invalid("sink '" + name_ + "': Write before Open or after Close");
+  }
+  return appender_->Write(batch).WithContext("sink '" + name_ + "'");
+}
+
+Status DuckDBSink::Flush() {
+  if (appender_ == nullptr) return Status::OK();
+  return appender_->Flush().WithContext("sink '" + name_ + "'");
+}
+
+Status DuckDBSink::Close() {
+  Status st;
+  if (appender_ != nullptr) st = appender_->Close().WithContext("sink '" + name_ + "'");
+  appender_.reset();
+  conn_.reset();
+  return st;
+}
+
+std::unique_ptr<Sink> MakeDuckDBSink(OptionReader& options, const ConnectorContext& ctx) {
+  std::string table = options.String("table", ctx.name);
+  Result<warehouse::TableName> parsed = warehouse::ParseTableName(table);
+  if (!parsed.ok()) {
+    if (options.Has("table")) {
+      options.Error("table", parsed.status().message());
+    } else {
+      options.Error("table", parsed.status().message(),
+                    "the table defaults to the sink's name; set `table:` to a valid name");
+    }
+    return nullptr;
+  }
+  return std::make_unique<DuckDBSink>(std::move(table));
+}
+
+std::unique_ptr<Sink> NewDuckDBTableSink(std::string table) {
+  return std::make_unique<DuckDBSink>(std::move(table));
+}
+
+}  // namespace sluice::connectors

@@ -1,0 +1,52 @@
+// DuckDBSink: the `duckdb` sink. Lands batches in a table of the project's warehouse
+// (ConnectorContext::warehouse), creating the table from the stream's schema or
+// checking an existing one (compatible columns only; new nullable columns are added).
+//
+// Options:
+//   table   the table, "name" or "schema.name" (default: the sink's name)
+//
+// Rows written between two Flush calls commit together: Flush makes them visible to
+// every other connection; Close flushes. Uses a warehouse connection of its own, so
+// the sink must be driven by one thread at a time (as every sink is).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "connectors/connector.h"
+#include "core/config.h"
+#include "warehouse/warehouse.h"
+
+namespace sluice::connectors {
+
+class DuckDBSink final : public Sink {
+ public:
+  // `table` must be a valid table name (see warehouse::ParseTableName); Open checks it.
+  explicit DuckDBSink(std::string table) : table_(std::move(table)) {}
+  ~DuckDBSink() override;
+
+  // Fails when ctx.warehouse is null, the table name is invalid, or the table exists
+  // with incompatible columns (the message names the column and both types).
+  Status Open(const ConnectorContext& ctx, const SchemaPtr& schema) override;
+  Status Write(const RecordBatch& batch) override;
+  Status Flush() override;
+  Status Close() override;
+
+  const std::string& table() const { return table_; }
+
+ private:
+  std::string table_;
+  std::string name_;  // the sink's name, for messages
+  // Declared before appender_: the appender must be destroyed before its connection.
+  std::unique_ptr<warehouse::Connection> conn_;
+  std::unique_ptr<warehouse::TableAppender> appender_;
+};
+
+// Registry factory for `type: duckdb`. Reads `table` (defaulting to ctx.name) and
+// reports an invalid name at the option's location; returns nullptr then.
+std::unique_ptr<Sink> MakeDuckDBSink(OptionReader& options, const ConnectorContext& ctx);
+
+// The same sink made in code, e.g. for `CREATE MATERIALIZED VIEW name AS ...` targets.
+std::unique_ptr<Sink> NewDuckDBTableSink(std::string table);
+
+}  // namespace sluice::connectors

@@ -1,0 +1,171 @@
+// EventGenerator: the interface between the `generator` source (rate control, options,
+// positions) and the worlds it can simulate (shop, nexmark). Internal to the
+// connectors module.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "core/buffer.h"
+#include "core/column.h"
+#include "core/record_batch.h"
+
+namespace sluice::connectors {
+
+// Event time of the i-th event: start + i * delay (before any out-of-order jitter).
+struct EventTimeline {
+  int64_t start_micros = 0;
+  double delay_micros = 100.0;  // 1e6 / event_rate
+  int64_t At(int64_t index) const {
+    return start_micros + static_cast<int64_t>(static_cast<double>(index) * delay_micros);
+  }
+};
+
+// A deterministic world. Event i (counted over all streams, 0-based) is a pure
+// function of the seed, the options and i: a generator is either stateless per event
+// (nexmark) or replays its state on Seek (shop). Not thread-safe; driven by one thread.
+class EventGenerator {
+ public:
+  virtual ~EventGenerator() = default;
+  virtual const std::vector<StreamInfo>& streams() const = 0;
+  // Makes the next Generate start at event `index` (>= 0), producing exactly what a
+  // continuous run produces from there.
+  virtual Status Seek(int64_t index) = 0;
+  // Produces the next `count` (>= 1) events: appends one batch per stream that got rows,
+  // in stream order (so referenced rows come in earlier batches or earlier rows).
+  virtual void Generate(int64_t count, std::vector<SourceBatch>* out) = 0;
+};
+
+// Builds one stream's batch row by row, writing straight into Arrow-layout buffers
+// (inline copies for short strings; no per-row calls into the core library), then
+// installs them into fresh Columns: finished batches are shared and immutable.
+// Every row must set every column exactly once, in any order.
+class StreamBuilder {
+ public:
+  explicit StreamBuilder(SchemaPtr schema) : schema_(std::move(schema)) {
+    cols_.resize(static_cast<size_t>(schema_->num_fields()));
+  }
+
+  const SchemaPtr& schema() const { return schema_; }
+  // Starts a batch with room for `rows` rows and `string_bytes` bytes per VARCHAR column.
+  void Start(int64_t rows, int64_t string_bytes) {
+    for (int i = 0; i < schema_->num_fields(); ++i) {
+      Draft& c = cols_[static_cast<size_t>(i)];
+      c = Draft();
+      c.width = static_cast<size_t>(schema_->field(i).type.ByteWidth());
+      c.varchar = schema_->field(i).type.IsVarLength();
+      c.data.Reserve(static_cast<size_t>(rows + 1) * c.width);
+      if (c.varchar) {
+        c.data.AppendValue<int32_t>(0);
+        c.strings.Reserve(static_cast<size_t>(string_bytes));
+      }
+    }
+  }
+  int64_t rows() const { return cols_.empty() ? 0 : cols_[0].length; }
+
+  template <typename T>
+  void Append(int col, T v) {
+    Draft& c = cols_[static_cast<size_t>(col)];
+    c.data.AppendValue<T>(v);
+    if (!c.validity.empty()) c.SetValid(c.length, true);
+    ++c.length;
+  }
+  void AppendString(int col, std::string_view s) {
+    Draft& c = cols_[static_cast<size_t>(col)];
+    const size_t n = s.size();
+    const size_t at = c.strings.size();
+    c.strings.Resize(at + n);
+    CopySmall(c.strings.mutable_data() + at, s.data(), n);
+    c.data.AppendValue<int32_t>(static_cast<int32_t>(at + n));
+    if (!c.validity.empty()) c.SetValid(c.length, true);
+    ++c.length;
+  }
+  void AppendNull(int col) {
+    Draft& c = cols_[static_cast<size_t>(col)];
+    if (c.validity.empty()) {  // all earlier rows were valid
+      c.validity.Resize(static_cast<size_t>((c.length >> 3) + 1));
+      std::memset(c.validity.mutable_data(), 0xFF, c.validity.size());
+    }
+    if (c.varchar) {
+      c.data.AppendValue<int32_t>(static_cast<int32_t>(c.strings.size()));
+    } else {
+      c.data.ResizeZeroed(c.data.size() + c.width);
+    }
+    c.SetValid(c.length, false);
+    ++c.length;
+    ++c.null_count;
+  }
+
+  // Hands the columns over as a batch of stream `stream` (only if it has rows).
+  void Finish(int stream, std::vector<SourceBatch>* out) {
+    const int64_t n = rows();
+    if (n == 0) return;
+    std::vector<ColumnPtr> cols;
+    cols.reserve(cols_.size());
+    for (int i = 0; i < schema_->num_fields(); ++i) {
+      Draft& c = cols_[static_cast<size_t>(i)];
+      auto col = std::make_shared<Column>(schema_->field(i).type);
+      col->SetBuffers(std::move(c.data), std::move(c.validity), std::move(c.strings), c.length,
+                      c.null_count);
+      cols.push_back(std::move(col));
+      c = Draft();
+    }
+    out->push_back(
+        SourceBatch{stream, std::make_shared<const RecordBatch>(schema_, std::move(cols), n)});
+  }
+
+ private:
+  struct Draft {
+    Buffer data;  // values, or length + 1 int32 offsets
+    Buffer strings;
+    Buffer validity;  // empty = all valid
+    int64_t length = 0;
+    int64_t null_count = 0;
+    size_t width = 8;
+    bool varchar = false;
+    void SetValid(int64_t i, bool valid) {
+      const size_t need = static_cast<size_t>((i >> 3) + 1);
+      if (validity.size() < need) {
+        const size_t old = validity.size();
+        validity.Resize(need);
+        std::memset(validity.mutable_data() + old, 0xFF, need - old);
+      }
+      uint8_t& byte = validity.mutable_data()[i >> 3];
+      const uint8_t mask = static_cast<uint8_t>(1u << (i & 7));
+      byte = valid ? (byte | mask) : static_cast<uint8_t>(byte & ~mask);
+    }
+  };
+
+  // memcpy for the short strings that dominate, without a library call.
+  static void CopySmall(uint8_t* dst, const char* src, size_t n) {
+    if (n > 16) {
+      std::memcpy(dst, src, n);
+    } else if (n >= 8) {  // two overlapping 8-byte moves
+      uint64_t a, b;
+      std::memcpy(&a, src, 8);
+      std::memcpy(&b, src + n - 8, 8);
+      std::memcpy(dst, &a, 8);
+      std::memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {  // two overlapping 4-byte moves
+      uint32_t a, b;
+      std::memcpy(&a, src, 4);
+      std::memcpy(&b, src + n - 4, 4);
+      std::memcpy(dst, &a, 4);
+      std::memcpy(dst + n - 4, &b, 4);
+    } else if (n > 0) {  // 1..3 bytes: first, middle, last
+      dst[0] = static_cast<uint8_t>(src[0]);
+      dst[n / 2] = static_cast<uint8_t>(src[n / 2]);
+      dst[n - 1] = static_cast<uint8_t>(src[n - 1]);
+    }
+  }
+
+  SchemaPtr schema_;
+  std::vector<Draft> cols_;
+};
+
+}  // namespace sluice::connectors

@@ -1,0 +1,235 @@
+#include "orchestrate/project_plan.h"
+
+#include <map>
+#include <memory>
+
+#include "connectors/duckdb_sink.h"
+#include "connectors/registry.h"
+#include "sql/sql.h"
+
+namespace sluice::orchestrate {
+
+namespace {
+
+// The continuous query as a pipeline step.
+class SelectTransform final : public stream::BatchTransform {
+ public:
+  explicit SelectTransform(std::unique_ptr<sql::CompiledSelect> select)
+      : select_(std::move(select)) {}
+  const SchemaPtr& output_schema() const override { return select_->output_schema(); }
+  Result<RecordBatchPtr> Apply(const RecordBatch& input) override {
+    return select_->Evaluate(input);
+  }
+
+ private:
+  std::unique_ptr<sql::CompiledSelect> select_;
+};
+
+struct StreamRef {
+  int source = 0;  // index into sources
+  int stream = 0;  // index into that source's streams()
+};
+
+// The sources' streams as SQL tables: "source" for a single unnamed stream, otherwise
+// "source.stream".
+class SourceCatalog final : public sql::Catalog {
+ public:
+  void Add(const std::string& name, SchemaPtr schema, StreamRef ref) {
+    names_.push_back(name);
+    tables_.emplace_back(name, Entry{std::move(schema), ref});
+  }
+  SchemaPtr FindTable(std::string_view name) const override {
+    const Entry* e = Find(name);
+    return e ? e->schema : nullptr;
+  }
+  std::vector<std::string> TableNames() const override { return names_; }
+  const StreamRef* Ref(std::string_view name) const {
+    const Entry* e = Find(name);
+    return e ? &e->ref : nullptr;
+  }
+
+ private:
+  struct Entry {
+    SchemaPtr schema;
+    StreamRef ref;
+  };
+  const Entry* Find(std::string_view name) const {
+    for (const auto& [n, e] : tables_) {
+      if (EqualsIgnoreCase(n, name)) return &e;
+    }
+    return nullptr;
+  }
+  std::vector<std::string> names_;
+  std::vector<std::pair<std::string, Entry>> tables_;
+};
+
+connectors::ConnectorContext CreateContext(const project::Project& p, const std::string& name) {
+  connectors::ConnectorContext ctx;
+  ctx.name = name;
+  ctx.project_dir = p.dir;
+  ctx.state_dir = p.state_dir;
+  return ctx;
+}
+
+// Reads the keys every connector file has, so the registry reports only unknown ones.
+void MarkCommonKeys(OptionReader* r) {
+  (void)r->String("name", "");
+  (void)r->String("type", "");
+  (void)r->String("description", "");
+}
+
+bool SameShape(const Schema& a, const Schema& b) {
+  if (a.num_fields() != b.num_fields()) return false;
+  for (int i = 0; i < a.num_fields(); ++i) {
+    if (!EqualsIgnoreCase(a.field(i).name, b.field(i).name) ||
+        !(a.field(i).type == b.field(i).type)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
+  ProjectPlan plan;
+  plan.project = project::LoadProject(dir, diag);
+  const project::Project& p = plan.project;
+  if (p.name.empty() && diag->has_errors()) return plan;  // no usable sluice.yaml
+
+  // Sources and sinks through the registry.
+  std::vector<std::unique_ptr<connectors::Source>> sources(p.sources.size());
+  SourceCatalog catalog;
+  for (size_t i = 0; i < p.sources.size(); ++i) {
+    const project::ConnectorSpec& spec = p.sources[i];
+    OptionReader r(spec.options, diag);
+    MarkCommonKeys(&r);
+    sources[i] = connectors::CreateSource(spec.type, spec.type_location, r, CreateContext(p, spec.name));
+    if (!sources[i]) continue;
+    const auto& streams = sources[i]->streams();
+    for (size_t s = 0; s < streams.size(); ++s) {
+      const std::string table =
+          streams[s].name.empty() ? spec.name : spec.name + "." + streams[s].name;
+      catalog.Add(table, streams[s].schema, StreamRef{static_cast<int>(i), static_cast<int>(s)});
+    }
+  }
+  std::vector<std::unique_ptr<connectors::Sink>> sinks(p.sinks.size());
+  std::vector<std::string> sink_names;
+  for (size_t i = 0; i < p.sinks.size(); ++i) {
+    const project::ConnectorSpec& spec = p.sinks[i];
+    OptionReader r(spec.options, diag);
+    MarkCommonKeys(&r);
+    sinks[i] = connectors::CreateSink(spec.type, spec.type_location, r, CreateContext(p, spec.name));
+    sink_names.push_back(spec.name);
+  }
+
+  // Queries, grouped by the source they read.
+  std::vector<stream::PipelineSpec> by_source(p.sources.size());
+  std::map<std::string, int> sink_owner;          // sink name -> source index
+  std::map<std::string, std::pair<int, int>> sink_slot;  // sink name -> (source, slot)
+  std::map<std::string, std::string> view_location;
+  for (const project::StreamFile& file : p.streams) {
+    Result<std::vector<sql::Statement>> stmts = sql::ParseScript(file.text, file.path);
+    if (!stmts.ok()) {
+      diag->AddFormatted(stmts.status().message());
+      continue;
+    }
+    for (const sql::Statement& stmt : *stmts) {
+      const SourceLocation where{file.path, stmt.line, stmt.column};
+      Result<std::unique_ptr<sql::CompiledSelect>> compiled =
+          sql::Compile(stmt, catalog, file.text, file.path);
+      if (!compiled.ok()) {
+        diag->AddFormatted(compiled.status().message());
+        continue;
+      }
+      const StreamRef* ref = catalog.Ref((*compiled)->input_table());
+      if (ref == nullptr || !sources[static_cast<size_t>(ref->source)]) continue;
+      const bool is_view = stmt.kind == sql::Statement::kCreateMaterializedView;
+      const std::string& target = stmt.target;
+      std::unique_ptr<connectors::Sink> sink;
+      if (is_view) {
+        auto [it, fresh] = view_location.emplace(target, where.ToString());
+        if (!fresh) {
+          diag->Error(where, "materialized view '" + target + "' is already defined at " + it->second,
+                      "give one of them another name");
+          continue;
+        }
+        for (const auto& n : sink_names) {
+          if (EqualsIgnoreCase(n, target)) {
+            diag->Error(where, "materialized view '" + target + "' has the same name as a sink",
+                        "rename the view or the sink");
+          }
+        }
+        sink = connectors::NewDuckDBTableSink(target);
+        plan.tables.push_back(target);
+      } else {
+        size_t si = 0;
+        while (si < sink_names.size() && !EqualsIgnoreCase(sink_names[si], target)) ++si;
+        if (si == sink_names.size()) {
+          diag->Error(where, "INSERT INTO '" + target + "': no sink of that name",
+                      sink_names.empty() ? "declare it in sinks/" + target + ".yaml"
+                                         : SuggestionHint(target, sink_names));
+          continue;
+        }
+        auto [owner, fresh] = sink_owner.emplace(target, ref->source);
+        if (!fresh && owner->second != ref->source) {
+          diag->Error(where, "sink '" + target + "' is fed from two sources ('" +
+                                 p.sources[static_cast<size_t>(owner->second)].name + "' and '" +
+                                 p.sources[static_cast<size_t>(ref->source)].name + "')",
+                      "one source per sink is supported for now; declare a second sink");
+          continue;
+        }
+        // Several queries of one source may share a sink: the first takes it, the
+        // others find its slot below.
+        if (fresh) sink = std::move(sinks[si]);
+      }
+      stream::PipelineSpec& ps = by_source[static_cast<size_t>(ref->source)];
+      int slot;
+      const std::string sink_key = (is_view ? "view:" : "sink:") + target;
+      auto existing = sink_slot.find(sink_key);
+      const SchemaPtr& out_schema = (*compiled)->output_schema();
+      if (existing != sink_slot.end()) {
+        slot = existing->second.second;
+        const SchemaPtr& have = ps.sinks[static_cast<size_t>(slot)].schema;
+        if (!SameShape(*have, *out_schema)) {
+          diag->Error(where, "this query writes (" + out_schema->ToString() + ") into sink '" +
+                                 target + "', which another query fills with (" + have->ToString() + ")",
+                      "select the same columns with the same types");
+          continue;
+        }
+      } else {
+        if (!sink) continue;  // creation failed and was reported
+        slot = static_cast<int>(ps.sinks.size());
+        ps.sinks.push_back(stream::PipelineSink{target, std::move(sink), out_schema});
+        sink_slot[sink_key] = {ref->source, slot};
+      }
+      stream::PipelineQuery q;
+      q.name = is_view ? target : "insert into " + target;
+      q.location = where.ToString();
+      q.stream = ref->stream;
+      q.transform = std::make_unique<SelectTransform>(std::move(compiled).value());
+      q.sink = slot;
+      ps.queries.push_back(std::move(q));
+    }
+  }
+
+  for (size_t i = 0; i < p.sources.size(); ++i) {
+    if (!sources[i]) continue;
+    if (by_source[i].queries.empty()) {
+      plan.notes.push_back("source '" + p.sources[i].name + "' feeds no query; it will not run");
+      continue;
+    }
+    by_source[i].name = p.sources[i].name;
+    by_source[i].source = std::move(sources[i]);
+    plan.pipelines.push_back(std::move(by_source[i]));
+  }
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    if (sinks[i]) plan.notes.push_back("sink '" + p.sinks[i].name + "' is not written by any query");
+  }
+  if (p.streams.empty()) {
+    plan.notes.push_back("no streams/*.sql: nothing to run yet");
+  }
+  return plan;
+}
+
+}  // namespace sluice::orchestrate

@@ -1,0 +1,164 @@
+// sluice.yaml: the project's own settings.
+#include <filesystem>
+#include <limits>
+
+#include "project/project_internal.h"
+
+namespace sluice::project::internal {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The nested map under `key` (e.g. `run:`), or nullptr when absent, empty, or not a map
+// (reported).
+const ConfigValue* Section(OptionReader* r, std::string_view key, std::string_view keys,
+                           Diagnostics* diag) {
+  const ConfigValue* v = r->Node(key);
+  if (v == nullptr) return nullptr;
+  if (!v->is_map()) {
+    diag->Error(v->location,
+                "'" + std::string(key) + "' must be a map (" + std::string(keys) + "), found " +
+                    v->KindName(),
+                "write the settings indented under '" + std::string(key) + ":'");
+    return nullptr;
+  }
+  return v;
+}
+
+// A path setting resolved against `base` unless it is absolute.
+std::string ResolvePath(const fs::path& base, const std::string& path) {
+  const fs::path p(path);
+  return (p.is_absolute() ? p : base / p).lexically_normal().string();
+}
+
+int64_t PositiveDuration(OptionReader* r, std::string_view key, int64_t fallback) {
+  const int64_t d = r->Duration(key, fallback);
+  if (d <= 0) {
+    r->Error(key, "'" + std::string(key) + "' must be longer than 0", "e.g. '1s' or '500ms'");
+    return fallback;
+  }
+  return d;
+}
+
+void ReadWarehouse(const ConfigValue& map, const fs::path& state_dir, Project* p,
+                   Diagnostics* diag) {
+  OptionReader r(map, diag);
+  const std::string type = r.String("type", "duckdb");
+  if (type == "duckdb") {
+    p->warehouse.type = type;
+  } else if (type == "postgres" || type == "postgresql") {
+    r.Error("type", "warehouse type '" + type + "' is not supported yet",
+            "use 'duckdb' (embedded, the default); PostgreSQL comes in a later version");
+  } else {
+    r.Error("type", "unknown warehouse type '" + type + "'", SuggestionHint(type, {"duckdb"}));
+  }
+  const std::string path = r.String("path", "warehouse.duckdb");
+  if (path.empty()) {
+    r.Error("path", "'path' is empty", "name the warehouse file, e.g. 'warehouse.duckdb'");
+  } else {
+    p->warehouse.path = ResolvePath(state_dir, path);
+  }
+  r.Finish();
+}
+
+void ReadRun(const ConfigValue& map, Project* p, Diagnostics* diag) {
+  OptionReader r(map, diag);
+  p->run.batch_size = r.Int("batch_size", p->run.batch_size, 1, 65536);
+  p->run.flush_interval_us = PositiveDuration(&r, "flush_interval", p->run.flush_interval_us);
+  p->run.status_interval_us = PositiveDuration(&r, "status_interval", p->run.status_interval_us);
+  r.Finish();
+}
+
+void ReadLog(const ConfigValue& map, Project* p, Diagnostics* diag) {
+  OptionReader r(map, diag);
+  p->log.level = r.Enum("level", p->log.level, {"trace", "debug", "info", "warn", "error"});
+  p->log.format = r.Enum("format", p->log.format, {"auto", "text", "json"});
+  r.Finish();
+}
+
+// "host:port" with a port from 1 to 65535 ("[::1]:9464" for IPv6).
+bool ValidAddress(const std::string& addr) {
+  const size_t colon = addr.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == addr.size()) return false;
+  int64_t port = 0;
+  for (size_t i = colon + 1; i < addr.size(); ++i) {
+    if (addr[i] < '0' || addr[i] > '9' || port > 65535) return false;
+    port = port * 10 + (addr[i] - '0');
+  }
+  return port >= 1 && port <= 65535;
+}
+
+void ReadMetrics(const ConfigValue& map, Project* p, Diagnostics* diag) {
+  OptionReader r(map, diag);
+  const std::string addr = r.String("addr", "");
+  if (!addr.empty() && !ValidAddress(addr)) {
+    r.Error("addr", "'addr' must be host:port, found '" + addr + "'",
+            "e.g. 127.0.0.1:9464; leave it empty to turn metrics off");
+  } else {
+    p->metrics_addr = addr;
+  }
+  r.Finish();
+}
+
+}  // namespace
+
+void ReadSettings(const ConfigValue& root, Project* p, Diagnostics* diag) {
+  if (root.is_null()) {
+    diag->Error(SourceLocation{"sluice.yaml", 1, 1}, "sluice.yaml is empty",
+                "write at least the project name, e.g. 'name: shop'");
+    return;
+  }
+  if (!root.is_map()) {
+    diag->Error(root.location, std::string("sluice.yaml must be a map of settings, found ") +
+                                   root.KindName(),
+                "write 'key: value' lines, starting with 'name: <project name>'");
+    return;
+  }
+  OptionReader r(root, diag);
+  const std::string name = r.RequiredString("name", "name the project, e.g. 'name: shop'");
+  if (!name.empty() && !IsProjectName(name)) {
+    r.Error("name", "project name '" + name + "' is not valid",
+            "use lower-case letters, digits and '_', starting with a letter, e.g. 'shop'");
+  } else {
+    p->name = name;
+  }
+  const int64_t version = r.Int("version", kProjectFormatVersion,
+                                std::numeric_limits<int64_t>::min(),
+                                std::numeric_limits<int64_t>::max());
+  if (version != kProjectFormatVersion) {
+    r.Error("version", "project format version " + std::to_string(version) +
+                           " is not supported by this sluice",
+            "this sluice reads version " + std::to_string(kProjectFormatVersion) +
+                "; upgrade sluice or write 'version: 1'");
+  }
+  p->description = r.String("description", "");
+
+  const fs::path dir(p->dir);
+  const std::string state_dir = r.String("state_dir", ".sluice");
+  if (state_dir.empty()) {
+    r.Error("state_dir", "'state_dir' is empty", "leave it out for the default '.sluice'");
+  } else {
+    p->state_dir = ResolvePath(dir, state_dir);
+  }
+  p->warehouse.path = ResolvePath(p->state_dir, "warehouse.duckdb");
+
+  const ConfigValue* warehouse = Section(&r, "warehouse", "type, path", diag);
+  if (warehouse) ReadWarehouse(*warehouse, p->state_dir, p, diag);
+  const ConfigValue* run = Section(&r, "run", "batch_size, flush_interval, status_interval", diag);
+  if (run) ReadRun(*run, p, diag);
+  const ConfigValue* log = Section(&r, "log", "level, format", diag);
+  if (log) ReadLog(*log, p, diag);
+  const ConfigValue* metrics = Section(&r, "metrics", "addr", diag);
+  if (metrics) ReadMetrics(*metrics, p, diag);
+  // Known top-level folders written as keys by mistake get a pointer to the right place.
+  for (const ConfigEntry& e : root.entries) {
+    if (e.key != "sources" && e.key != "sinks" && e.key != "streams") continue;
+    (void)r.Node(e.key);  // reported here, not again as an unknown key
+    diag->Error(e.key_location, "'" + e.key + "' does not go in sluice.yaml",
+                "write one file per entry in the " + e.key + "/ folder of the project");
+  }
+  r.Finish();
+}
+
+}  // namespace sluice::project::internal

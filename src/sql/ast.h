@@ -1,0 +1,102 @@
+// The parsed form of a script (AST): statements, SELECTs and expressions, every node
+// with its position in the script. Produced by the parser, read by the binder;
+// immutable once built.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/types.h"
+#include "core/value.h"
+#include "sql/sql_error.h"
+
+namespace sluice::sql {
+
+// A name as written: unquoted names compare case-insensitively, "quoted" ones exactly.
+struct Identifier {
+  std::string name;
+  bool quoted = false;
+  SourcePos pos;
+};
+
+enum class ExprKind {
+  kLiteral,    // value (typed) or an untyped NULL
+  kColumnRef,  // names: [qualifier.]column
+  kUnary,      // op: "-", "+", "NOT"; args[0]
+  kBinary,     // op: + - * / % || = <> < <= > >= AND OR; args[0], args[1]
+  kIsNull,     // args[0] IS [NOT] NULL
+  kIsBool,     // args[0] IS [NOT] TRUE|FALSE; bool_value tells which
+  kBetween,    // args[0] [NOT] BETWEEN args[1] AND args[2]
+  kInList,     // args[0] [NOT] IN (args[1..])
+  kLike,       // args[0] [NOT] LIKE|ILIKE args[1] [ESCAPE args[2]]; op "LIKE"/"ILIKE"
+  kCase,       // CASE [operand] WHEN .. THEN .. [ELSE ..] END; see case_operand/has_else
+  kCast,       // CAST(args[0] AS cast_type), args[0]::cast_type, TRY_CAST
+  kFunction,   // name(args...)
+};
+
+struct ParsedExpr {
+  ExprKind kind = ExprKind::kLiteral;
+  SourcePos pos;     // where messages about this expression point
+  int begin = 0;     // byte range of the expression's text in the script
+  int end = 0;
+  std::string op;    // operator, or function name as written
+  std::vector<Identifier> names;  // column reference parts
+  Value value;       // literal
+  bool null_literal = false;  // NULL without a type
+  bool negated = false;       // NOT IN / NOT LIKE / NOT BETWEEN / IS NOT
+  bool bool_value = false;    // kIsBool: TRUE or FALSE
+  bool try_cast = false;
+  DataType cast_type;
+  // kCase: args = [operand], when0, then0, when1, then1, ..., [else]
+  bool case_operand = false;
+  bool has_else = false;
+  std::vector<std::unique_ptr<ParsedExpr>> args;
+};
+using ParsedExprPtr = std::unique_ptr<ParsedExpr>;
+
+struct SelectItem {
+  SourcePos pos;
+  bool star = false;         // * or qualifier.*
+  std::string star_qualifier;  // "t" for t.*; empty for *
+  ParsedExprPtr expr;        // unless star
+  Identifier alias;          // empty name = none
+};
+
+struct TableRef {
+  SourcePos pos;
+  std::vector<Identifier> parts;  // source.stream
+  Identifier alias;
+  // "source.stream" as written (quotes removed).
+  std::string Name() const {
+    std::string out;
+    for (size_t i = 0; i < parts.size(); ++i) out += (i ? "." : "") + parts[i].name;
+    return out;
+  }
+};
+
+struct SelectStmt {
+  SourcePos pos;
+  std::vector<SelectItem> items;
+  TableRef from;
+  ParsedExprPtr where;
+};
+
+}  // namespace sluice::sql
+
+namespace sluice::sql {
+
+// One statement of a streams/*.sql script.
+struct Statement {
+  enum Kind { kCreateMaterializedView, kInsertInto };
+  Kind kind = kCreateMaterializedView;
+  std::string target;  // view or sink name, quotes removed
+  SourcePos target_pos;
+  int line = 0;        // of the statement's first token
+  int column = 0;
+  std::string text;    // the statement's SQL, without the trailing ';'
+  // The query. Shared so Statement stays copyable; the AST is immutable.
+  std::shared_ptr<const SelectStmt> select;
+};
+
+}  // namespace sluice::sql

@@ -1,0 +1,647 @@
+#include "sql/binder.h"
+
+#include <cctype>
+
+#include "core/diagnostics.h"
+#include "core/time.h"
+#include "sql/type_rules.h"
+#include "sql/value_parse.h"
+
+namespace sluice::sql {
+
+std::string ExprText(const ParsedExpr& e, const ErrorContext& ctx) {
+  std::string out;
+  const size_t b = static_cast<size_t>(e.begin);
+  const size_t n = static_cast<size_t>(std::max(0, e.end - e.begin));
+  bool space = false;
+  for (char c : ctx.script.substr(std::min(b, ctx.script.size()), n)) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+BoundExprPtr MakeBound(BoundOp op, DataType type, const ParsedExpr& src, const ErrorContext& ctx) {
+  auto b = std::make_unique<BoundExpr>();
+  b->op = op;
+  b->type = type;
+  b->pos = src.pos;
+  b->text = ExprText(src, ctx);
+  return b;
+}
+
+BoundExprPtr Negate(BoundExprPtr e) {
+  auto n = std::make_unique<BoundExpr>();
+  n->op = BoundOp::kNot;
+  n->type = DataType::Boolean();
+  n->pos = e->pos;
+  n->text = "NOT (" + e->text + ")";
+  n->args.push_back(std::move(e));
+  return n;
+}
+
+namespace {
+
+bool IsStringLiteral(const BoundExpr& e) {
+  return e.is_constant() && !e.untyped_null && e.type.id == TypeId::kVarchar && !e.value.is_null();
+}
+
+// Parses a string constant as type t; nullopt if it does not parse.
+std::optional<Value> ParseConstant(std::string_view s, const DataType& t) {
+  switch (t.id) {
+    case TypeId::kBoolean: {
+      bool b = false;
+      if (ParseBoolText(s, &b)) return Value::Boolean(b);
+      break;
+    }
+    case TypeId::kInt32: {
+      int64_t v = 0;
+      if (ParseInt64Text(s, &v) && v >= INT32_MIN && v <= INT32_MAX) {
+        return Value::Int32(static_cast<int32_t>(v));
+      }
+      break;
+    }
+    case TypeId::kInt64: {
+      int64_t v = 0;
+      if (ParseInt64Text(s, &v)) return Value::Int64(v);
+      break;
+    }
+    case TypeId::kDouble: {
+      double d = 0;
+      if (ParseDoubleText(s, &d)) return Value::Double(d);
+      break;
+    }
+    case TypeId::kDecimal: {
+      int64_t v = 0;
+      if (ParseDecimalText(s, t.precision, t.scale, &v)) return Value::Decimal(v, t.precision, t.scale);
+      break;
+    }
+    case TypeId::kVarchar: return Value::Varchar(std::string(s));
+    case TypeId::kTimestamp: {
+      int64_t us = 0;
+      if (ParseTimestamp(s, &us)) return Value::Timestamp(us);
+      break;
+    }
+    case TypeId::kDate: {
+      int32_t d = 0;
+      if (ParseDate(s, &d)) return Value::Date(d);
+      break;
+    }
+    case TypeId::kInterval: {
+      Interval iv;
+      if (ParseIntervalText(s, &iv)) return Value::FromInterval(iv);
+      break;
+    }
+  }
+  return std::nullopt;
+}
+
+// Widening casts of constants done at bind time, so literals stay constants (IN lists,
+// round() digits). nullopt when the cast is left to the kernels.
+std::optional<Value> FoldWidening(const Value& v, const DataType& t) {
+  if (v.is_null()) return Value::Null(t);
+  const TypeId from = v.type().id;
+  const bool integral = from == TypeId::kInt32 || from == TypeId::kInt64;
+  if (integral && t.id == TypeId::kInt64) return Value::Int64(v.int_value());
+  if (integral && t.id == TypeId::kDouble) return Value::Double(static_cast<double>(v.int_value()));
+  if ((integral || from == TypeId::kDecimal) && t.id == TypeId::kDecimal) {
+    const int from_scale = from == TypeId::kDecimal ? v.type().scale : 0;
+    if (t.scale < from_scale) return std::nullopt;
+    int64_t out = 0;
+    if (__builtin_mul_overflow(v.int_value(), Pow10(t.scale - from_scale), &out)) return std::nullopt;
+    if (out >= Pow10(t.precision) || out <= -Pow10(t.precision)) return std::nullopt;
+    return Value::Decimal(out, t.precision, t.scale);
+  }
+  if (from == TypeId::kDecimal && t.id == TypeId::kDouble) {
+    return Value::Double(static_cast<double>(v.int_value()) / static_cast<double>(Pow10(v.type().scale)));
+  }
+  if (from == TypeId::kDate && t.id == TypeId::kTimestamp) {
+    return Value::Timestamp(v.int_value() * kMicrosPerDay);
+  }
+  return std::nullopt;
+}
+
+BoundOp CompareOp(const std::string& op) {
+  if (op == "=") return BoundOp::kEq;
+  if (op == "<>") return BoundOp::kNe;
+  if (op == "<") return BoundOp::kLt;
+  if (op == "<=") return BoundOp::kLe;
+  if (op == ">") return BoundOp::kGt;
+  return BoundOp::kGe;
+}
+
+bool IsIntegral(TypeId id) { return id == TypeId::kInt32 || id == TypeId::kInt64; }
+
+}  // namespace
+
+Result<BoundExprPtr> Binder::Coerce(BoundExprPtr e, const DataType& t) {
+  if (e->untyped_null) {
+    e->untyped_null = false;
+    e->type = t;
+    e->value = Value::Null(t);
+    return e;
+  }
+  if (e->type == t) return e;
+  if (IsStringLiteral(*e) && t.id != TypeId::kVarchar) {
+    std::optional<Value> v = ParseConstant(e->value.string_value(), t);
+    if (!v) {
+      return ctx_.Invalid(e->pos, "cannot read '" + e->value.string_value() + "' as " + t.ToString());
+    }
+    e->value = std::move(*v);
+    e->type = t;
+    return e;
+  }
+  if (e->is_constant()) {
+    if (std::optional<Value> v = FoldWidening(e->value, t)) {
+      e->value = std::move(*v);
+      e->type = t;
+      return e;
+    }
+  }
+  if (!CanCast(e->type, t)) {
+    return ctx_.Invalid(e->pos, "cannot convert " + e->type.ToString() + " to " + t.ToString());
+  }
+  auto c = std::make_unique<BoundExpr>();
+  c->op = BoundOp::kCast;
+  c->type = t;
+  c->pos = e->pos;
+  c->text = e->text;
+  c->args.push_back(std::move(e));
+  return BoundExprPtr(std::move(c));
+}
+
+Result<DataType> Binder::Unify(const BoundExpr& a, const BoundExpr& b, SourcePos pos,
+                               const std::string& verb) {
+  if (a.untyped_null && b.untyped_null) return DataType::Varchar();
+  if (a.untyped_null) return b.type;
+  if (b.untyped_null) return a.type;
+  if (a.type == b.type) return a.type;
+  if (auto n = CommonNumericType(a.type, b.type)) return *n;
+  if (IsStringLiteral(a) && b.type.id != TypeId::kVarchar) return b.type;
+  if (IsStringLiteral(b) && a.type.id != TypeId::kVarchar) return a.type;
+  const auto is_time = [](TypeId id) { return id == TypeId::kDate || id == TypeId::kTimestamp; };
+  if (is_time(a.type.id) && is_time(b.type.id)) return DataType::Timestamp();
+  return ctx_.Invalid(pos, "cannot " + verb + " " + a.type.ToString() + " with " +
+                               b.type.ToString() + "; CAST one side");
+}
+
+Status Binder::UnifyAll(std::vector<BoundExpr*> list, SourcePos pos, const std::string& verb,
+                        DataType* out) {
+  // Typed expressions decide; NULLs and string literals follow (Coerce checks them).
+  BoundExpr acc;
+  acc.op = BoundOp::kColumn;  // a typed, non-literal stand-in for the running type
+  bool have = false;
+  for (const BoundExpr* e : list) {
+    if (e->untyped_null || IsStringLiteral(*e)) continue;
+    if (!have) {
+      acc.type = e->type;
+      have = true;
+      continue;
+    }
+    SLUICE_ASSIGN_OR_RETURN(acc.type, Unify(acc, *e, pos, verb));
+  }
+  if (!have) {
+    acc.type = DataType::Varchar();
+    for (const BoundExpr* e : list) {
+      if (!e->untyped_null && !IsStringLiteral(*e)) acc.type = e->type;
+    }
+  }
+  *out = acc.type;
+  return Status::OK();
+}
+
+Result<BoundExprPtr> Binder::Bind(const ParsedExpr& e) {
+  switch (e.kind) {
+    case ExprKind::kLiteral: return BindLiteral(e);
+    case ExprKind::kColumnRef: return BindColumn(e);
+    case ExprKind::kUnary: return BindUnary(e);
+    case ExprKind::kBinary: return BindBinary(e);
+    case ExprKind::kIsNull:
+    case ExprKind::kIsBool: return BindIs(e);
+    case ExprKind::kBetween: return BindBetween(e);
+    case ExprKind::kInList: return BindIn(e);
+    case ExprKind::kLike: return BindLike(e);
+    case ExprKind::kCase: return BindCase(e);
+    case ExprKind::kCast: return BindCast(e);
+    case ExprKind::kFunction: return BindFunction(e);
+  }
+  return Status::Internal("unknown expression kind");
+}
+
+Result<BoundExprPtr> Binder::BindBoolean(const ParsedExpr& e, const std::string& what) {
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, Bind(e));
+  if (b->untyped_null) return Coerce(std::move(b), DataType::Boolean());
+  if (b->type.id != TypeId::kBoolean) {
+    return ctx_.Invalid(e.pos, what + " must be BOOLEAN, not " + b->type.ToString());
+  }
+  return b;
+}
+
+Result<BoundExprPtr> Binder::BindLiteral(const ParsedExpr& e) {
+  auto b = MakeBound(BoundOp::kConstant, e.value.type(), e, ctx_);
+  if (e.null_literal) {
+    b->untyped_null = true;
+    b->type = DataType::Varchar();
+    b->value = Value::Null(b->type);
+  } else {
+    b->value = e.value;
+  }
+  return b;
+}
+
+Result<BoundExprPtr> Binder::BindColumn(const ParsedExpr& e) {
+  const Identifier& col = e.names.back();
+  if (e.names.size() > 1) {
+    // The qualifier must name the FROM table: its alias, its last part or its full name.
+    std::string qualifier;
+    for (size_t i = 0; i + 1 < e.names.size(); ++i) qualifier += (i ? "." : "") + e.names[i].name;
+    const std::string last = table_.substr(table_.rfind('.') + 1);
+    const bool ok = alias_.empty() ? (EqualsIgnoreCase(qualifier, table_) || EqualsIgnoreCase(qualifier, last))
+                                   : EqualsIgnoreCase(qualifier, alias_);
+    if (!ok) {
+      std::string msg = "unknown table '" + qualifier + "' in column reference; the query reads " +
+                        table_;
+      if (!alias_.empty()) msg += " as '" + alias_ + "'";
+      return ctx_.Invalid(e.names.front().pos, msg);
+    }
+  }
+  int index = -1;
+  if (col.quoted) {
+    for (int i = 0; i < schema_->num_fields(); ++i) {
+      if (schema_->field(i).name == col.name) index = i;
+    }
+  } else {
+    index = schema_->FieldIndex(col.name);
+  }
+  if (index < 0) {
+    std::vector<std::string> names;
+    for (const Field& f : schema_->fields()) names.push_back(f.name);
+    std::string msg = "unknown column '" + col.name + "' in " + table_;
+    const std::string hint = SuggestionHint(col.name, names);
+    if (!hint.empty()) msg += " (" + hint + ")";
+    return ctx_.Invalid(col.pos, msg);
+  }
+  auto b = MakeBound(BoundOp::kColumn, schema_->field(index).type, e, ctx_);
+  b->column = index;
+  return b;
+}
+
+Result<BoundExprPtr> Binder::BindUnary(const ParsedExpr& e) {
+  if (e.op == "NOT") {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr a, BindBoolean(*e.args[0], "argument of NOT"));
+    auto b = MakeBound(BoundOp::kNot, DataType::Boolean(), e, ctx_);
+    b->args.push_back(std::move(a));
+    return b;
+  }
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr a, Bind(*e.args[0]));
+  if (a->untyped_null) return a;
+  if (e.op == "+") {
+    if (!a->type.IsNumeric() && a->type.id != TypeId::kInterval) {
+      return ctx_.Invalid(e.pos, "unary + cannot be applied to " + a->type.ToString());
+    }
+    return a;
+  }
+  BoundOp op = BoundOp::kNeg;
+  if (a->type.id == TypeId::kInterval) {
+    op = BoundOp::kIntervalNeg;
+  } else if (!a->type.IsNumeric()) {
+    return ctx_.Invalid(e.pos, "unary - cannot be applied to " + a->type.ToString());
+  }
+  auto b = MakeBound(op, a->type, e, ctx_);
+  b->args.push_back(std::move(a));
+  return b;
+}
+
+Result<BoundExprPtr> Binder::BindBinary(const ParsedExpr& e) {
+  const std::string& op = e.op;
+  if (op == "AND" || op == "OR") {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr l, BindBoolean(*e.args[0], "argument of " + op));
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr r, BindBoolean(*e.args[1], "argument of " + op));
+    auto b = MakeBound(op == "AND" ? BoundOp::kAnd : BoundOp::kOr, DataType::Boolean(), e, ctx_);
+    b->args.push_back(std::move(l));
+    b->args.push_back(std::move(r));
+    return b;
+  }
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr l, Bind(*e.args[0]));
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr r, Bind(*e.args[1]));
+  if (op == "=" || op == "<>" || op == "<" || op == "<=" || op == ">" || op == ">=") {
+    return BindComparison(e, CompareOp(op), std::move(l), std::move(r));
+  }
+  if (op == "||") {
+    if (l->type.id != TypeId::kVarchar && r->type.id != TypeId::kVarchar && !l->untyped_null &&
+        !r->untyped_null) {
+      return ctx_.Invalid(e.pos, "operator || needs a VARCHAR operand, not " + l->type.ToString() +
+                                     " and " + r->type.ToString() + "; CAST one side to VARCHAR");
+    }
+    SLUICE_ASSIGN_OR_RETURN(l, Coerce(std::move(l), DataType::Varchar()));
+    SLUICE_ASSIGN_OR_RETURN(r, Coerce(std::move(r), DataType::Varchar()));
+    auto b = MakeBound(BoundOp::kConcatOp, DataType::Varchar(), e, ctx_);
+    b->args.push_back(std::move(l));
+    b->args.push_back(std::move(r));
+    return b;
+  }
+  return BindArithmetic(e, std::move(l), std::move(r));
+}
+
+Result<BoundExprPtr> Binder::BindComparison(const ParsedExpr& e, BoundOp op, BoundExprPtr l,
+                                            BoundExprPtr r) {
+  SLUICE_ASSIGN_OR_RETURN(DataType t, Unify(*l, *r, e.pos, "compare"));
+  SLUICE_ASSIGN_OR_RETURN(l, Coerce(std::move(l), t));
+  SLUICE_ASSIGN_OR_RETURN(r, Coerce(std::move(r), t));
+  auto b = MakeBound(op, DataType::Boolean(), e, ctx_);
+  b->args.push_back(std::move(l));
+  b->args.push_back(std::move(r));
+  return b;
+}
+
+Result<BoundExprPtr> Binder::BindArithmetic(const ParsedExpr& e, BoundExprPtr l, BoundExprPtr r) {
+  const char op = e.op[0];
+  // NULL and string literals take the other side's type.
+  if (l->untyped_null && r->untyped_null) {
+    SLUICE_ASSIGN_OR_RETURN(l, Coerce(std::move(l), DataType::Int32()));
+  }
+  // A string literal next to a number reads as the number literal it spells.
+  for (BoundExprPtr* side : {&l, &r}) {
+    const BoundExpr& other = side == &l ? *r : *l;
+    if (IsStringLiteral(**side) && other.type.IsNumeric()) {
+      const std::string& text = (*side)->value.string_value();
+      int64_t iv = 0;
+      std::optional<Value> v;
+      if (ParseInt64Text(text, &iv)) {
+        v = iv >= INT32_MIN && iv <= INT32_MAX ? Value::Int32(static_cast<int32_t>(iv)) : Value::Int64(iv);
+      } else if (other.type.id == TypeId::kDecimal) {
+        const size_t dot = text.find('.');
+        const int scale = dot == std::string::npos ? 0 : static_cast<int>(text.size() - dot - 1);
+        int64_t unscaled = 0;
+        if (scale <= kMaxDecimalPrecision &&
+            ParseDecimalText(text, kMaxDecimalPrecision, scale, &unscaled)) {
+          v = Value::Decimal(unscaled, kMaxDecimalPrecision, static_cast<uint8_t>(scale));
+        }
+      }
+      if (v) {
+        (*side)->value = *v;
+        (*side)->type = v->type();
+      }
+    }
+  }
+  if (l->untyped_null || (IsStringLiteral(*l) && r->type.IsNumeric())) {
+    SLUICE_ASSIGN_OR_RETURN(l, Coerce(std::move(l), r->type));
+  }
+  if (r->untyped_null || (IsStringLiteral(*r) && l->type.IsNumeric())) {
+    SLUICE_ASSIGN_OR_RETURN(r, Coerce(std::move(r), l->type));
+  }
+  const TypeId a = l->type.id, b = r->type.id;
+  auto node = [&](BoundOp bop, DataType type) {
+    auto n = MakeBound(bop, type, e, ctx_);
+    n->args.push_back(std::move(l));
+    n->args.push_back(std::move(r));
+    return n;
+  };
+  // Temporal arithmetic.
+  if (op == '+' || op == '-') {
+    if (a == TypeId::kDate && b == TypeId::kInterval) {
+      SLUICE_ASSIGN_OR_RETURN(l, Coerce(std::move(l), DataType::Timestamp()));
+      return BindArithmetic(e, std::move(l), std::move(r));
+    }
+    if (a == TypeId::kTimestamp && b == TypeId::kInterval) {
+      return node(op == '+' ? BoundOp::kTimestampAddInterval : BoundOp::kTimestampSubInterval,
+                  DataType::Timestamp());
+    }
+    if (op == '+' && a == TypeId::kInterval && (b == TypeId::kTimestamp || b == TypeId::kDate)) {
+      std::swap(l, r);
+      return BindArithmetic(e, std::move(l), std::move(r));
+    }
+    if (a == TypeId::kDate && IsIntegral(b)) {
+      SLUICE_ASSIGN_OR_RETURN(r, Coerce(std::move(r), DataType::Int32()));
+      return node(op == '+' ? BoundOp::kDateAddDays : BoundOp::kDateSubDays, DataType::Date());
+    }
+    if (op == '+' && IsIntegral(a) && b == TypeId::kDate) {
+      std::swap(l, r);
+      return BindArithmetic(e, std::move(l), std::move(r));
+    }
+    if (op == '-' && a == TypeId::kDate && b == TypeId::kDate) {
+      return node(BoundOp::kDateDiff, DataType::Int32());
+    }
+    if (op == '-' && (a == TypeId::kDate || a == TypeId::kTimestamp) &&
+        (b == TypeId::kDate || b == TypeId::kTimestamp)) {
+      SLUICE_ASSIGN_OR_RETURN(l, Coerce(std::move(l), DataType::Timestamp()));
+      SLUICE_ASSIGN_OR_RETURN(r, Coerce(std::move(r), DataType::Timestamp()));
+      return node(BoundOp::kTimestampDiff, DataType::Interval());
+    }
+    if (a == TypeId::kInterval && b == TypeId::kInterval) {
+      return node(op == '+' ? BoundOp::kIntervalAdd : BoundOp::kIntervalSub, DataType::Interval());
+    }
+  }
+  if (!l->type.IsNumeric() || !r->type.IsNumeric()) {
+    std::string msg = std::string("operator ") + e.op + " cannot be applied to " +
+                      l->type.ToString() + " and " + r->type.ToString();
+    if (op == '+' && (a == TypeId::kVarchar || b == TypeId::kVarchar)) {
+      msg += "; use || to concatenate strings";
+    } else {
+      msg += "; CAST one side";
+    }
+    return ctx_.Invalid(e.pos, msg);
+  }
+  const BoundOp bop = op == '+' ? BoundOp::kAdd
+                      : op == '-' ? BoundOp::kSub
+                      : op == '*' ? BoundOp::kMul
+                      : op == '/' ? BoundOp::kDiv
+                                  : BoundOp::kMod;
+  DataType operand;
+  DataType result;
+  if (a == TypeId::kDouble || b == TypeId::kDouble ||
+      (op == '/' && (a == TypeId::kDecimal || b == TypeId::kDecimal))) {
+    operand = result = DataType::Double();
+  } else if (a == TypeId::kDecimal || b == TypeId::kDecimal) {
+    // An integer literal counts only its own digits: price * 2 is DECIMAL(p+1, s).
+    for (BoundExprPtr* side : {&l, &r}) {
+      BoundExpr& x = **side;
+      if (x.is_constant() && !x.value.is_null() && IsIntegral(x.type.id)) {
+        const int64_t v = x.value.int_value();
+        uint64_t mag = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+        int digits = 1;
+        while (mag >= 10) {
+          mag /= 10;
+          ++digits;
+        }
+        SLUICE_ASSIGN_OR_RETURN(*side, Coerce(std::move(*side), DataType::Decimal(static_cast<uint8_t>(digits), 0)));
+      }
+    }
+    std::optional<DataType> rt = DecimalArithmeticType(op, l->type, r->type);
+    if (!rt) {
+      return ctx_.Invalid(e.pos, "result of " + l->type.ToString() + " " + e.op + " " +
+                                     r->type.ToString() + " needs a scale above 18; CAST to DOUBLE");
+    }
+    result = *rt;
+    if (op == '*') {
+      SLUICE_ASSIGN_OR_RETURN(l, Coerce(std::move(l), AsDecimal(l->type)));
+      SLUICE_ASSIGN_OR_RETURN(r, Coerce(std::move(r), AsDecimal(r->type)));
+      return node(bop, result);
+    }
+    operand = DataType::Decimal(kMaxDecimalPrecision, result.scale);
+  } else {
+    operand = result = *CommonNumericType(l->type, r->type);
+  }
+  // Casting to an 18-digit operand type never loses digits; the kernel checks the result.
+  if (!(l->type == operand) && !(operand.id == TypeId::kDecimal && l->type.id == TypeId::kDecimal &&
+                                 l->type.scale == operand.scale)) {
+    SLUICE_ASSIGN_OR_RETURN(l, Coerce(std::move(l), operand));
+  }
+  if (!(r->type == operand) && !(operand.id == TypeId::kDecimal && r->type.id == TypeId::kDecimal &&
+                                 r->type.scale == operand.scale)) {
+    SLUICE_ASSIGN_OR_RETURN(r, Coerce(std::move(r), operand));
+  }
+  return node(bop, result);
+}
+
+Result<BoundExprPtr> Binder::BindIs(const ParsedExpr& e) {
+  if (e.kind == ExprKind::kIsNull) {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr a, Bind(*e.args[0]));
+    if (a->untyped_null) { SLUICE_ASSIGN_OR_RETURN(a, Coerce(std::move(a), DataType::Boolean())); }
+    auto b = MakeBound(e.negated ? BoundOp::kIsNotNull : BoundOp::kIsNull, DataType::Boolean(), e, ctx_);
+    b->args.push_back(std::move(a));
+    return b;
+  }
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr a, BindBoolean(*e.args[0], "argument of IS TRUE/FALSE"));
+  BoundOp op = e.bool_value ? (e.negated ? BoundOp::kIsNotTrue : BoundOp::kIsTrue)
+                            : (e.negated ? BoundOp::kIsNotFalse : BoundOp::kIsFalse);
+  auto b = MakeBound(op, DataType::Boolean(), e, ctx_);
+  b->args.push_back(std::move(a));
+  return b;
+}
+
+Result<BoundExprPtr> Binder::BindBetween(const ParsedExpr& e) {
+  // x BETWEEN lo AND hi  ==  x >= lo AND x <= hi  (x is evaluated twice)
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr x1, Bind(*e.args[0]));
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr lo, Bind(*e.args[1]));
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr x2, Bind(*e.args[0]));
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr hi, Bind(*e.args[2]));
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr ge, BindComparison(e, BoundOp::kGe, std::move(x1), std::move(lo)));
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr le, BindComparison(e, BoundOp::kLe, std::move(x2), std::move(hi)));
+  auto b = MakeBound(BoundOp::kAnd, DataType::Boolean(), e, ctx_);
+  b->args.push_back(std::move(ge));
+  b->args.push_back(std::move(le));
+  return e.negated ? Negate(std::move(b)) : std::move(b);
+}
+
+Result<BoundExprPtr> Binder::BindIn(const ParsedExpr& e) {
+  std::vector<BoundExprPtr> items;
+  bool all_constant = true;
+  for (const auto& a : e.args) {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, Bind(*a));
+    if (!items.empty() && !b->is_constant()) all_constant = false;
+    items.push_back(std::move(b));
+  }
+  std::vector<BoundExpr*> raw;
+  for (auto& i : items) raw.push_back(i.get());
+  DataType t;
+  SLUICE_RETURN_NOT_OK(UnifyAll(raw, e.pos, "compare", &t));
+  if (all_constant) {
+    auto b = MakeBound(BoundOp::kInList, DataType::Boolean(), e, ctx_);
+    for (auto& i : items) {
+      SLUICE_ASSIGN_OR_RETURN(BoundExprPtr c, Coerce(std::move(i), t));
+      b->args.push_back(std::move(c));
+    }
+    return e.negated ? Negate(std::move(b)) : std::move(b);
+  }
+  // x IN (a, b) == x = a OR x = b, with x bound once per item.
+  BoundExprPtr acc;
+  for (size_t i = 1; i < items.size(); ++i) {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr x, Bind(*e.args[0]));
+    SLUICE_ASSIGN_OR_RETURN(x, Coerce(std::move(x), t));
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr y, Coerce(std::move(items[i]), t));
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr eq, BindComparison(e, BoundOp::kEq, std::move(x), std::move(y)));
+    if (!acc) {
+      acc = std::move(eq);
+      continue;
+    }
+    auto o = MakeBound(BoundOp::kOr, DataType::Boolean(), e, ctx_);
+    o->args.push_back(std::move(acc));
+    o->args.push_back(std::move(eq));
+    acc = std::move(o);
+  }
+  return e.negated ? Negate(std::move(acc)) : std::move(acc);
+}
+
+Result<BoundExprPtr> Binder::BindLike(const ParsedExpr& e) {
+  auto b = MakeBound(BoundOp::kLike, DataType::Boolean(), e, ctx_);
+  b->flag = e.op == "ILIKE";
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr a, Bind(*e.args[i]));
+    if (!a->untyped_null && a->type.id != TypeId::kVarchar) {
+      return ctx_.Invalid(e.args[i]->pos, e.op + " needs VARCHAR operands, not " +
+                                              a->type.ToString() + "; CAST it to VARCHAR");
+    }
+    SLUICE_ASSIGN_OR_RETURN(a, Coerce(std::move(a), DataType::Varchar()));
+    if (i == 2 && (!a->is_constant() || a->value.is_null() || a->value.string_value().size() != 1)) {
+      return ctx_.Invalid(e.args[i]->pos, "ESCAPE must be a single-character string literal");
+    }
+    b->args.push_back(std::move(a));
+  }
+  return e.negated ? Negate(std::move(b)) : std::move(b);
+}
+
+Result<BoundExprPtr> Binder::BindCase(const ParsedExpr& e) {
+  auto b = MakeBound(BoundOp::kCase, DataType::Varchar(), e, ctx_);
+  b->flag = e.has_else;
+  const size_t first = e.case_operand ? 1 : 0;
+  const size_t pairs_end = e.args.size() - (e.has_else ? 1 : 0);
+  for (size_t i = first; i < pairs_end; i += 2) {
+    BoundExprPtr cond;
+    if (e.case_operand) {
+      SLUICE_ASSIGN_OR_RETURN(BoundExprPtr x, Bind(*e.args[0]));
+      SLUICE_ASSIGN_OR_RETURN(BoundExprPtr v, Bind(*e.args[i]));
+      SLUICE_ASSIGN_OR_RETURN(cond, BindComparison(*e.args[i], BoundOp::kEq, std::move(x), std::move(v)));
+    } else {
+      SLUICE_ASSIGN_OR_RETURN(cond, BindBoolean(*e.args[i], "WHEN condition"));
+    }
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr then, Bind(*e.args[i + 1]));
+    b->args.push_back(std::move(cond));
+    b->args.push_back(std::move(then));
+  }
+  if (e.has_else) {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr other, Bind(*e.args.back()));
+    b->args.push_back(std::move(other));
+  }
+  std::vector<BoundExpr*> results;
+  for (size_t i = 1; i < b->args.size(); i += 2) results.push_back(b->args[i].get());
+  if (e.has_else) results.push_back(b->args.back().get());
+  DataType t;
+  SLUICE_RETURN_NOT_OK(UnifyAll(results, e.pos, "mix CASE results of type", &t));
+  for (size_t i = 1; i < b->args.size(); i += 2) {
+    SLUICE_ASSIGN_OR_RETURN(b->args[i], Coerce(std::move(b->args[i]), t));
+  }
+  if (e.has_else) { SLUICE_ASSIGN_OR_RETURN(b->args.back(), Coerce(std::move(b->args.back()), t)); }
+  b->type = t;
+  return b;
+}
+
+Result<BoundExprPtr> Binder::BindCast(const ParsedExpr& e) {
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr a, Bind(*e.args[0]));
+  const DataType& t = e.cast_type;
+  if (a->untyped_null) return Coerce(std::move(a), t);
+  if (IsStringLiteral(*a) && t.id != TypeId::kVarchar) {
+    std::optional<Value> v = ParseConstant(a->value.string_value(), t);
+    if (!v && !e.try_cast) {
+      return ctx_.Invalid(e.args[0]->pos, "cannot cast '" + a->value.string_value() + "' to " +
+                                              t.ToString() + (e.try_cast ? "" : "; use TRY_CAST to get NULL instead"));
+    }
+    auto c = MakeBound(BoundOp::kConstant, t, e, ctx_);
+    c->value = v ? std::move(*v) : Value::Null(t);
+    return c;
+  }
+  if (!CanCast(a->type, t)) {
+    return ctx_.Invalid(e.pos, "cannot cast " + a->type.ToString() + " to " + t.ToString());
+  }
+  auto c = MakeBound(BoundOp::kCast, t, e, ctx_);
+  c->flag = e.try_cast;
+  c->args.push_back(std::move(a));
+  return c;
+}
+
+}  // namespace sluice::sql

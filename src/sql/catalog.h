@@ -1,0 +1,23 @@
+// Catalog: what the binder can read. Implemented by the caller (the project's
+// sources and streams, or a test's tables).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/schema.h"
+
+namespace sluice::sql {
+
+class Catalog {
+ public:
+  virtual ~Catalog() = default;
+  // Schema of a stream/table by (possibly dotted, "source.stream") name, or nullptr.
+  // Names compare ASCII case-insensitively.
+  virtual SchemaPtr FindTable(std::string_view name) const = 0;
+  // Every table name, for "did you mean" suggestions and canonical spelling.
+  virtual std::vector<std::string> TableNames() const = 0;
+};
+
+}  // namespace sluice::sql

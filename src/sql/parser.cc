@@ -1,0 +1,290 @@
+#include "sql/parser.h"
+
+#include <charconv>
+
+#include "core/schema.h"
+#include "sql/lexer.h"
+#include "sql/parser_state.h"
+
+namespace sluice::sql {
+
+namespace {
+
+// Clauses recognised after FROM that are not supported yet, with the feature name.
+struct Unsupported {
+  std::string_view keyword;
+  std::string_view feature;
+};
+constexpr Unsupported kUnsupportedClauses[] = {
+    {"JOIN", "JOIN"},           {"INNER", "JOIN"},          {"LEFT", "JOIN"},
+    {"RIGHT", "JOIN"},          {"FULL", "JOIN"},           {"CROSS", "JOIN"},
+    {"NATURAL", "JOIN"},        {"GROUP", "GROUP BY"},      {"HAVING", "HAVING"},
+    {"ORDER", "ORDER BY"},      {"LIMIT", "LIMIT"},         {"OFFSET", "OFFSET"},
+    {"FETCH", "FETCH"},         {"UNION", "UNION"},         {"INTERSECT", "INTERSECT"},
+    {"EXCEPT", "EXCEPT"},       {"WINDOW", "WINDOW clause"}, {"EMIT", "EMIT"},
+    {"QUALIFY", "QUALIFY"},
+};
+
+}  // namespace
+
+Status Parser::Expect(std::string_view op) {
+  if (Peek().IsOperator(op)) {
+    Advance();
+    return Status::OK();
+  }
+  return Error(Peek(), "expected '" + std::string(op) + "' but found " + Peek().Describe());
+}
+
+Status Parser::ExpectKeyword(std::string_view kw) {
+  if (Peek().IsKeyword(kw)) {
+    Advance();
+    return Status::OK();
+  }
+  return Error(Peek(), "expected " + std::string(kw) + " but found " + Peek().Describe());
+}
+
+Status Parser::Error(const Token& at, const std::string& message) const {
+  return ctx_.ParseError(at.pos, message);
+}
+
+bool Parser::IsReserved(const Token& t) {
+  static constexpr std::string_view kReserved[] = {
+      "SELECT", "FROM",   "WHERE",  "AND",    "OR",     "NOT",    "AS",     "CASE",
+      "WHEN",   "THEN",   "ELSE",   "END",    "IS",     "NULL",   "TRUE",   "FALSE",
+      "IN",     "LIKE",   "ILIKE",  "BETWEEN", "GROUP", "ORDER",  "BY",     "HAVING",
+      "LIMIT",  "OFFSET", "JOIN",   "INNER",  "LEFT",   "RIGHT",  "FULL",   "OUTER",
+      "CROSS",  "NATURAL", "ON",    "USING",  "UNION",  "INTERSECT", "EXCEPT", "WINDOW",
+      "DISTINCT", "ALL",  "CAST",   "INTO",   "CREATE", "INSERT", "WITH",   "EMIT",
+      "QUALIFY", "FETCH", "ESCAPE", "TRY_CAST"};
+  if (t.kind != TokenKind::kIdentifier) return false;
+  for (std::string_view r : kReserved) {
+    if (t.IsKeyword(r)) return true;
+  }
+  return false;
+}
+
+Result<Identifier> Parser::ParseIdentifier(const char* what) {
+  const Token& t = Peek();
+  if (t.kind == TokenKind::kQuotedIdentifier ||
+      (t.kind == TokenKind::kIdentifier && !IsReserved(t))) {
+    Identifier id{t.text, t.kind == TokenKind::kQuotedIdentifier, t.pos};
+    Advance();
+    return id;
+  }
+  std::string msg = std::string("expected ") + what + " but found " + t.Describe();
+  if (t.kind == TokenKind::kIdentifier) {
+    msg = std::string("expected ") + what + " but found keyword " + t.text +
+          "; write \"" + t.text + "\" to use it as a name";
+  }
+  return Error(t, msg);
+}
+
+Status Parser::CheckUnsupportedAfterFrom() {
+  const Token& t = Peek();
+  if (t.IsOperator(",")) return ctx_.NotSupported(t.pos, "reading several tables (FROM a, b)");
+  for (const Unsupported& u : kUnsupportedClauses) {
+    if (t.IsKeyword(u.keyword)) return ctx_.NotSupported(t.pos, std::string(u.feature));
+  }
+  return Status::OK();
+}
+
+Result<TableRef> Parser::ParseTableRef() {
+  TableRef ref;
+  ref.pos = Peek().pos;
+  if (Peek().IsOperator("(")) {
+    if (Peek(1).IsKeyword("SELECT")) return ctx_.NotSupported(Peek(1).pos, "a subquery in FROM");
+    return Error(Peek(), "expected a stream name after FROM but found '('");
+  }
+  if (Peek().IsKeyword("TABLE") && Peek(1).IsOperator("(")) {
+    return ctx_.NotSupported(Peek().pos, "a table function in FROM (windows like TUMBLE)");
+  }
+  SLUICE_ASSIGN_OR_RETURN(Identifier first, ParseIdentifier("a stream name"));
+  ref.parts.push_back(std::move(first));
+  while (Peek().IsOperator(".")) {
+    Advance();
+    SLUICE_ASSIGN_OR_RETURN(Identifier part, ParseIdentifier("a name after '.'"));
+    ref.parts.push_back(std::move(part));
+  }
+  if (Peek().IsOperator("(")) {
+    return ctx_.NotSupported(ref.pos, "a table function in FROM (" + ref.Name() + "(...))");
+  }
+  if (Peek().IsKeyword("AS")) {
+    Advance();
+    SLUICE_ASSIGN_OR_RETURN(ref.alias, ParseIdentifier("an alias after AS"));
+  } else if (Peek().kind == TokenKind::kQuotedIdentifier ||
+             (Peek().kind == TokenKind::kIdentifier && !IsReserved(Peek()))) {
+    SLUICE_ASSIGN_OR_RETURN(ref.alias, ParseIdentifier("an alias"));
+  }
+  return ref;
+}
+
+Result<SelectItem> Parser::ParseSelectItem() {
+  SelectItem item;
+  item.pos = Peek().pos;
+  if (Peek().IsOperator("*")) {
+    Advance();
+    item.star = true;
+    return item;
+  }
+  // qualifier.*
+  if ((Peek().kind == TokenKind::kIdentifier || Peek().kind == TokenKind::kQuotedIdentifier) &&
+      Peek(1).IsOperator(".") && Peek(2).IsOperator("*")) {
+    item.star = true;
+    item.star_qualifier = Peek().text;
+    Advance();
+    Advance();
+    Advance();
+    return item;
+  }
+  SLUICE_ASSIGN_OR_RETURN(item.expr, ParseExpr(0));
+  if (Peek().IsKeyword("AS")) {
+    Advance();
+    SLUICE_ASSIGN_OR_RETURN(item.alias, ParseIdentifier("an alias after AS"));
+  } else if (Peek().kind == TokenKind::kQuotedIdentifier ||
+             (Peek().kind == TokenKind::kIdentifier && !IsReserved(Peek()))) {
+    SLUICE_ASSIGN_OR_RETURN(item.alias, ParseIdentifier("an alias"));
+  }
+  return item;
+}
+
+Result<std::shared_ptr<const SelectStmt>> Parser::ParseSelectBody() {
+  auto stmt = std::make_shared<SelectStmt>();
+  stmt->pos = Peek().pos;
+  if (Peek().IsKeyword("WITH")) return ctx_.NotSupported(Peek().pos, "WITH (common table expressions)");
+  if (Peek().IsKeyword("VALUES")) return ctx_.NotSupported(Peek().pos, "VALUES");
+  SLUICE_RETURN_NOT_OK(ExpectKeyword("SELECT"));
+  if (Peek().IsKeyword("DISTINCT")) return ctx_.NotSupported(Peek().pos, "SELECT DISTINCT");
+  if (Peek().IsKeyword("ALL")) Advance();
+  for (;;) {
+    if (Peek().IsKeyword("FROM") || AtStatementEnd()) {
+      return Error(Peek(), "expected an expression to select but found " + Peek().Describe());
+    }
+    SLUICE_ASSIGN_OR_RETURN(SelectItem item, ParseSelectItem());
+    stmt->items.push_back(std::move(item));
+    if (!Peek().IsOperator(",")) break;
+    Advance();
+  }
+  if (!Peek().IsKeyword("FROM")) {
+    if (AtStatementEnd()) {
+      return ctx_.NotSupported(Peek().pos, "SELECT without FROM (every query reads one stream)");
+    }
+    SLUICE_RETURN_NOT_OK(CheckUnsupportedAfterFrom());
+    return Error(Peek(), "expected ',' or FROM after a select item but found " + Peek().Describe());
+  }
+  Advance();
+  SLUICE_ASSIGN_OR_RETURN(stmt->from, ParseTableRef());
+  SLUICE_RETURN_NOT_OK(CheckUnsupportedAfterFrom());
+  if (Peek().IsKeyword("WHERE")) {
+    Advance();
+    SLUICE_ASSIGN_OR_RETURN(stmt->where, ParseExpr(0));
+  }
+  SLUICE_RETURN_NOT_OK(CheckUnsupportedAfterFrom());
+  if (!AtStatementEnd()) {
+    return Error(Peek(), "expected WHERE, ';' or the end of the statement but found " +
+                             Peek().Describe());
+  }
+  return std::shared_ptr<const SelectStmt>(std::move(stmt));
+}
+
+Result<Statement> Parser::ParseStatement() {
+  Statement st;
+  const Token& first = Peek();
+  st.line = first.pos.line;
+  st.column = first.pos.column;
+  const int begin = first.pos.offset;
+  if (first.IsKeyword("CREATE")) {
+    Advance();
+    if (!Peek().IsKeyword("MATERIALIZED")) {
+      return Error(Peek(), "only CREATE MATERIALIZED VIEW is supported in streams/*.sql; " +
+                               std::string("sources and sinks are declared in sources/ and sinks/ YAML files"));
+    }
+    Advance();
+    SLUICE_RETURN_NOT_OK(ExpectKeyword("VIEW"));
+    if (Peek().IsKeyword("IF")) return ctx_.NotSupported(Peek().pos, "IF NOT EXISTS");
+    st.kind = Statement::kCreateMaterializedView;
+    st.target_pos = Peek().pos;
+    SLUICE_ASSIGN_OR_RETURN(Identifier name, ParseIdentifier("a view name"));
+    st.target = name.name;
+    if (Peek().IsOperator("(")) return ctx_.NotSupported(Peek().pos, "a column list on the view");
+    SLUICE_RETURN_NOT_OK(ExpectKeyword("AS"));
+  } else if (first.IsKeyword("INSERT")) {
+    Advance();
+    SLUICE_RETURN_NOT_OK(ExpectKeyword("INTO"));
+    st.kind = Statement::kInsertInto;
+    st.target_pos = Peek().pos;
+    SLUICE_ASSIGN_OR_RETURN(Identifier name, ParseIdentifier("a sink name"));
+    st.target = name.name;
+    if (Peek().IsOperator("(")) return ctx_.NotSupported(Peek().pos, "a column list in INSERT INTO");
+  } else if (first.IsKeyword("SELECT")) {
+    return Error(first, "a SELECT on its own has nowhere to go; write CREATE MATERIALIZED VIEW "
+                        "name AS SELECT ... or INSERT INTO sink SELECT ...");
+  } else {
+    return Error(first, "expected CREATE MATERIALIZED VIEW or INSERT INTO but found " +
+                            first.Describe());
+  }
+  SLUICE_ASSIGN_OR_RETURN(st.select, ParseSelectBody());
+  const int end = Peek(-1).end;
+  st.text.assign(ctx_.script.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin)));
+  return st;
+}
+
+bool Parser::AtStatementEnd() const {
+  return Peek().kind == TokenKind::kEnd || Peek().IsOperator(";");
+}
+
+void Parser::SkipToStatementEnd() {
+  while (!AtStatementEnd()) Advance();
+}
+
+Result<std::vector<Statement>> ParseScript(std::string_view script, const std::string& file) {
+  ErrorContext ctx{script, file};
+  SLUICE_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(ctx));
+  Parser p(ctx, std::move(tokens));
+  std::vector<Statement> out;
+  std::string errors;
+  StatusCode code = StatusCode::kOk;
+  for (;;) {
+    while (p.Peek().IsOperator(";")) p.Advance();
+    if (p.Peek().kind == TokenKind::kEnd) break;
+    Result<Statement> st = p.ParseStatement();
+    if (st.ok()) {
+      out.push_back(std::move(st).value());
+      if (!p.AtStatementEnd()) {
+        st = p.Error(p.Peek(), "expected ';' but found " + p.Peek().Describe());
+      }
+    }
+    if (!st.ok()) {
+      if (!errors.empty()) errors += "\n";
+      errors += st.status().message();
+      if (code == StatusCode::kOk) code = st.status().code();
+      p.SkipToStatementEnd();
+    }
+  }
+  if (!errors.empty()) return Status(code, errors);
+  return out;
+}
+
+Result<std::shared_ptr<const SelectStmt>> ParseSelect(std::string_view sql, const std::string& file) {
+  ErrorContext ctx{sql, file};
+  SLUICE_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(ctx));
+  Parser p(ctx, std::move(tokens));
+  SLUICE_ASSIGN_OR_RETURN(auto stmt, p.ParseSelectBody());
+  if (p.Peek().IsOperator(";")) p.Advance();
+  if (p.Peek().kind != TokenKind::kEnd) {
+    return p.Error(p.Peek(), "expected the end of the query but found " + p.Peek().Describe());
+  }
+  return stmt;
+}
+
+Result<ParsedExprPtr> ParseExpression(std::string_view sql, const std::string& file) {
+  ErrorContext ctx{sql, file};
+  SLUICE_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(ctx));
+  Parser p(ctx, std::move(tokens));
+  SLUICE_ASSIGN_OR_RETURN(ParsedExprPtr e, p.ParseExpr(0));
+  if (p.Peek().kind != TokenKind::kEnd) {
+    return p.Error(p.Peek(), "expected the end of the expression but found " + p.Peek().Describe());
+  }
+  return e;
+}
+
+}  // namespace sluice::sql

@@ -1,0 +1,196 @@
+#include "stream/pipeline.h"
+
+#include <chrono>
+#include <thread>
+
+#include "core/time.h"
+#include "core/value.h"
+#include "observe/log.h"
+#include "observe/standard_metrics.h"
+#include "stream/bad_record_log.h"
+
+namespace sluice::stream {
+
+struct Pipeline::Metrics {
+  observe::SourceMetrics source;
+  std::vector<observe::OperatorMetrics> queries;
+  std::vector<observe::SinkMetrics> sinks;
+  observe::Histogram* batch_latency;
+};
+
+Pipeline::Pipeline(PipelineSpec spec, PipelineOptions options)
+    : spec_(std::move(spec)), options_(options) {}
+
+Pipeline::~Pipeline() {
+  if (opened_) (void)CloseAll();
+}
+
+Status Pipeline::Open(const connectors::ConnectorContext& ctx, BadRecordLog* bad_records) {
+  ctx_ = ctx;
+  bad_records_ = bad_records;
+  metrics_ = std::make_unique<Metrics>(Metrics{
+      observe::SourceMetrics::Make(ctx.metrics, spec_.name), {}, {},
+      observe::BatchLatencyHistogram(ctx.metrics, spec_.name)});
+  for (const auto& q : spec_.queries) {
+    metrics_->queries.push_back(observe::OperatorMetrics::Make(ctx.metrics, spec_.name, q.name));
+  }
+  for (const auto& s : spec_.sinks) {
+    metrics_->sinks.push_back(observe::SinkMetrics::Make(ctx.metrics, s.name));
+  }
+
+  connectors::ConnectorContext source_ctx = ctx;
+  source_ctx.name = spec_.name;
+  source_ctx.on_bad_record = [this](connectors::BadRecord bad) { ReportBad(std::move(bad)); };
+  SLUICE_RETURN_NOT_OK(spec_.source->Open(source_ctx).WithContext("source '" + spec_.name + "'"));
+  opened_ = true;
+  for (auto& s : spec_.sinks) {
+    connectors::ConnectorContext sink_ctx = ctx;
+    sink_ctx.name = s.name;
+    sink_ctx.on_bad_record = [this](connectors::BadRecord bad) { ReportBad(std::move(bad)); };
+    SLUICE_RETURN_NOT_OK(s.sink->Open(sink_ctx, s.schema).WithContext("sink '" + s.name + "'"));
+  }
+  return Status::OK();
+}
+
+void Pipeline::ReportBad(connectors::BadRecord bad) {
+  stats_.bad_records.fetch_add(1, std::memory_order_relaxed);
+  metrics_->source.errors->Add(1);
+  if (bad_records_ != nullptr) {
+    bad_records_->Add(spec_.name, bad);
+  } else {
+    observe::LogWarn("bad record skipped", {{"pipeline", spec_.name},
+                                            {"connector", bad.connector},
+                                            {"at", bad.location},
+                                            {"error", bad.error}});
+  }
+}
+
+Status Pipeline::Run() {
+  std::vector<connectors::SourceBatch> batches;
+  int64_t last_flush = MonotonicNanos();
+  const auto stopping = [this] {
+    return ctx_.stop != nullptr && ctx_.stop->load(std::memory_order_relaxed);
+  };
+  Status result;
+  while (!stopping()) {
+    int64_t room = connectors::kNoRecordLimit;
+    if (options_.max_events >= 0) {
+      room = options_.max_events - stats_.records_in.load(std::memory_order_relaxed);
+      if (room <= 0) break;
+    }
+    batches.clear();
+    Result<connectors::ReadState> state = spec_.source->Next(&batches, room);
+    if (!state.ok()) {
+      result = state.status().WithContext("source '" + spec_.name + "' failed");
+      break;
+    }
+    for (const auto& sb : batches) {
+      result = ProcessBatch(sb);
+      if (!result.ok()) break;
+    }
+    if (!result.ok()) break;
+    stats_.lag.store(spec_.source->Lag(), std::memory_order_relaxed);
+    const int64_t now = MonotonicNanos();
+    if ((now - last_flush) / 1000 >= options_.flush_interval_us) {
+      result = FlushSinks();
+      if (!result.ok()) break;
+      last_flush = now;
+    }
+    if (*state == connectors::ReadState::kEnd) break;
+    if (*state == connectors::ReadState::kIdle) {
+      std::this_thread::sleep_for(std::chrono::microseconds(options_.idle_sleep_us));
+    }
+  }
+  Status closed = CloseAll();
+  if (result.ok()) result = closed;
+  stats_.finished.store(true);
+  return result;
+}
+
+Status Pipeline::ProcessBatch(const connectors::SourceBatch& sb) {
+  const int64_t start = MonotonicNanos();
+  RecordBatchPtr batch = sb.batch;
+  if (options_.max_events >= 0) {
+    const int64_t room = options_.max_events - stats_.records_in.load(std::memory_order_relaxed);
+    if (room <= 0) return Status::OK();
+    if (batch->num_rows() > room) batch = SliceBatch(*batch, 0, room);
+  }
+  const int64_t rows = batch->num_rows();
+  const int64_t bytes = batch->ByteSize();
+  stats_.records_in.fetch_add(rows, std::memory_order_relaxed);
+  stats_.bytes_in.fetch_add(bytes, std::memory_order_relaxed);
+  metrics_->source.records->Add(static_cast<double>(rows));
+  metrics_->source.bytes->Add(static_cast<double>(bytes));
+  for (auto& q : spec_.queries) {
+    if (q.stream != sb.stream) continue;
+    SLUICE_RETURN_NOT_OK(RunQuery(q, *batch));
+  }
+  metrics_->batch_latency->Observe(static_cast<double>(MonotonicNanos() - start) / 1e9);
+  return Status::OK();
+}
+
+Status Pipeline::RunQuery(PipelineQuery& q, const RecordBatch& input) {
+  const size_t qi = static_cast<size_t>(&q - spec_.queries.data());
+  observe::OperatorMetrics& qm = metrics_->queries[qi];
+  qm.records_in->Add(static_cast<double>(input.num_rows()));
+  std::vector<RecordBatchPtr> outputs;
+  Result<RecordBatchPtr> out = q.transform->Apply(input);
+  if (out.ok()) {
+    outputs.push_back(std::move(out).value());
+  } else {
+    // Isolate the rows that fail; the rest of the batch still flows.
+    for (int64_t r = 0; r < input.num_rows(); ++r) {
+      RecordBatchPtr one = SliceBatch(input, r, 1);
+      Result<RecordBatchPtr> row_out = q.transform->Apply(*one);
+      if (row_out.ok()) {
+        outputs.push_back(std::move(row_out).value());
+        continue;
+      }
+      qm.errors->Add(1);
+      std::string raw;
+      for (int c = 0; c < one->num_columns(); ++c) {
+        raw += (c ? ", " : "") + one->schema()->field(c).name + "=" + FormatCell(one->column(c), 0);
+      }
+      ReportBad({q.name, q.location, raw, row_out.status().message()});
+    }
+  }
+  PipelineSink& sink = spec_.sinks[static_cast<size_t>(q.sink)];
+  observe::SinkMetrics& sm = metrics_->sinks[static_cast<size_t>(q.sink)];
+  for (const auto& b : outputs) {
+    if (b->num_rows() == 0) continue;
+    qm.records_out->Add(static_cast<double>(b->num_rows()));
+    Status st = sink.sink->Write(*b);
+    if (!st.ok()) {
+      sm.errors->Add(1);
+      return st.WithContext("sink '" + sink.name + "' failed");
+    }
+    stats_.records_out.fetch_add(b->num_rows(), std::memory_order_relaxed);
+    sm.records->Add(static_cast<double>(b->num_rows()));
+    sm.bytes->Add(static_cast<double>(b->ByteSize()));
+  }
+  return Status::OK();
+}
+
+Status Pipeline::FlushSinks() {
+  for (auto& s : spec_.sinks) {
+    SLUICE_RETURN_NOT_OK(s.sink->Flush().WithContext("sink '" + s.name + "' failed to flush"));
+  }
+  if (bad_records_ != nullptr) bad_records_->Flush();
+  return Status::OK();
+}
+
+Status Pipeline::CloseAll() {
+  if (!opened_) return Status::OK();
+  opened_ = false;
+  Status first;
+  for (auto& s : spec_.sinks) {
+    Status st = s.sink->Close().WithContext("sink '" + s.name + "' failed to close");
+    if (first.ok()) first = st;
+  }
+  Status st = spec_.source->Close();
+  if (first.ok()) first = st;
+  if (bad_records_ != nullptr) bad_records_->Flush();
+  return first;
+}
+
+}  // namespace sluice::stream

@@ -1,0 +1,97 @@
+// Pipeline: one source and the continuous queries that read its streams, each writing to
+// a sink. A pipeline runs on one thread: read a batch, hand it to every query of its
+// stream, write each query's output to that query's sink, flush sinks periodically.
+//
+// Bad records (unreadable input, rows a query cannot evaluate, rows a sink rejects) are
+// counted, logged and appended to the bad-record file; they never stop the pipeline.
+// A failure of a source or sink as a whole stops this pipeline with an error.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "stream/batch_transform.h"
+
+namespace sluice::observe {
+class MetricsRegistry;
+}
+
+namespace sluice::stream {
+
+class BadRecordLog;
+
+struct PipelineQuery {
+  std::string name;       // "orders" for a materialized view, "insert into file_out" otherwise
+  std::string location;   // "streams/orders.sql:3:1", for messages
+  int stream = 0;         // index into the source's streams()
+  std::unique_ptr<BatchTransform> transform;
+  int sink = 0;           // index into PipelineSpec::sinks
+};
+
+struct PipelineSink {
+  std::string name;  // sink name in the project, or the materialized view's table
+  std::unique_ptr<connectors::Sink> sink;
+  SchemaPtr schema;  // the schema every query writing here produces
+};
+
+struct PipelineSpec {
+  std::string name;  // the source's name
+  std::unique_ptr<connectors::Source> source;
+  std::vector<PipelineQuery> queries;
+  std::vector<PipelineSink> sinks;
+};
+
+struct PipelineOptions {
+  int64_t max_events = -1;               // stop after this many source records; -1 = unbounded
+  int64_t flush_interval_us = 1000000;   // how often sinks flush
+  int64_t idle_sleep_us = 2000;          // sleep when the source reports kIdle
+};
+
+// Counters readable from other threads (status line).
+struct PipelineStats {
+  std::atomic<int64_t> records_in{0};
+  std::atomic<int64_t> records_out{0};
+  std::atomic<int64_t> bytes_in{0};
+  std::atomic<int64_t> bad_records{0};
+  std::atomic<int64_t> lag{-1};
+  std::atomic<bool> finished{false};
+};
+
+class Pipeline {
+ public:
+  Pipeline(PipelineSpec spec, PipelineOptions options);
+  ~Pipeline();
+
+  const std::string& name() const { return spec_.name; }
+  const PipelineStats& stats() const { return stats_; }
+
+  // Opens the source and every sink. `ctx` is the template context (project dir, state
+  // dir, metrics, warehouse, stop flag); names are filled in per connector. `bad_records`
+  // (may be null) receives every bad record; it must outlive the pipeline.
+  Status Open(const connectors::ConnectorContext& ctx, BadRecordLog* bad_records);
+  // Runs until the source ends, max_events is reached, or *ctx.stop becomes true; then
+  // flushes and closes every sink and the source. Returns the first fatal error.
+  Status Run();
+
+ private:
+  Status ProcessBatch(const connectors::SourceBatch& sb);
+  Status RunQuery(PipelineQuery& q, const RecordBatch& input);
+  Status FlushSinks();
+  Status CloseAll();
+  void ReportBad(connectors::BadRecord bad);
+
+  struct Metrics;
+  PipelineSpec spec_;
+  PipelineOptions options_;
+  PipelineStats stats_;
+  connectors::ConnectorContext ctx_;
+  BadRecordLog* bad_records_ = nullptr;
+  std::unique_ptr<Metrics> metrics_;
+  bool opened_ = false;
+};
+
+}  // namespace sluice::stream

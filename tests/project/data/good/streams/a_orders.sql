@@ -1,0 +1,1 @@
+INSERT INTO console SELECT * FROM orders;

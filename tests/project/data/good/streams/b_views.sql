@@ -1,0 +1,1 @@
+CREATE MATERIALIZED VIEW clicks AS SELECT * FROM web_clicks;
