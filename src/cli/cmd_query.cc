@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "observe/log.h"
 #include "project/project.h"
 #include "warehouse/duckdb_warehouse.h"
 #include "warehouse/result_printer.h"
@@ -16,6 +17,8 @@ int RunQuery(const GlobalOptions& g, const QueryOptions& o) {
     std::cerr << diag.ToString();
     return kExitInvalid;
   }
+  for (const auto& secret : p.secrets) observe::RegisterSecret(secret);
+  if (!SetUpLogging(g, p.log.level, p.log.format)) return kExitInvalid;
   Result<std::unique_ptr<warehouse::Warehouse>> wh = warehouse::OpenDuckDB(p.warehouse.path);
   if (!wh.ok()) {
     std::cerr << "error: " << wh.status().message() << "\n";

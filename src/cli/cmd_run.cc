@@ -49,7 +49,8 @@ StatusLine::Mode StatusMode(const std::string& opt) {
 }
 
 // Prints where the data landed: each materialized view's table and its row count.
-void PrintSummary(const orchestrate::ProjectPlan& plan, warehouse::Warehouse* wh,
+void PrintSummary(const std::string& dir, const orchestrate::ProjectPlan& plan,
+                  warehouse::Warehouse* wh,
                   const std::vector<std::unique_ptr<stream::Pipeline>>& pipelines,
                   const stream::BadRecordLog& bad) {
   std::cout << "\n";
@@ -72,7 +73,7 @@ void PrintSummary(const orchestrate::ProjectPlan& plan, warehouse::Warehouse* wh
     }
     std::cout << "  " << t << ": " << rows << " rows\n";
   }
-  std::cout << "query it with:\n  sluice query " << plan.project.dir << " \"SELECT * FROM "
+  std::cout << "query it with:\n  sluice query " << dir << " \"SELECT * FROM "
             << plan.tables.front() << " LIMIT 10\"\n";
 }
 
@@ -98,6 +99,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o) {
   }
   const project::Project& proj = plan.project;
   for (const auto& secret : proj.secrets) observe::RegisterSecret(secret);
+  if (!SetUpLogging(g, proj.log.level, proj.log.format)) return kExitInvalid;
   for (const auto& note : plan.notes) observe::LogInfo(note);
   if (plan.pipelines.empty()) {
     std::cerr << "nothing to run: no source feeds a query (add statements to streams/*.sql)\n";
@@ -187,7 +189,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o) {
 
   bool failed = false;
   for (const auto& st : results) failed = failed || !st.ok();
-  PrintSummary(plan, wh->get(), pipelines, **bad);
+  PrintSummary(o.dir, plan, wh->get(), pipelines, **bad);
   if (failed) {
     for (size_t i = 0; i < results.size(); ++i) {
       if (!results[i].ok()) {

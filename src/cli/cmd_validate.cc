@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "observe/log.h"
 #include "orchestrate/project_plan.h"
 
 namespace sluice::cli {
@@ -10,6 +11,7 @@ int RunValidate(const GlobalOptions& g, const std::string& dir) {
   if (!SetUpLogging(g)) return kExitInvalid;
   Diagnostics diag;
   orchestrate::ProjectPlan plan = orchestrate::PlanProject(dir, &diag);
+  for (const auto& secret : plan.project.secrets) observe::RegisterSecret(secret);
   if (diag.has_errors()) {
     std::cerr << diag.ToString();
     const size_t n = diag.items().size();

@@ -12,8 +12,10 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitInvalid = 2;
 
 struct GlobalOptions {
-  std::string log_level = "info";
-  std::string log_format = "auto";  // auto | text | json
+  // Empty = not given: the project's log settings (sluice.yaml `log:`) apply, else
+  // info / auto.
+  std::string log_level;
+  std::string log_format;  // auto | text | json
 };
 
 int RunInit(const GlobalOptions& g, const std::string& dir);
@@ -47,7 +49,10 @@ struct BenchOptions {
 };
 int RunBench(const GlobalOptions& g, const BenchOptions& o);
 
-// Applies --log-level / --log-format; prints an error and returns false when invalid.
-bool SetUpLogging(const GlobalOptions& g);
+// Applies --log-level / --log-format, falling back to `project_level` / `project_format`
+// (from sluice.yaml) and then to info / auto. Prints an error and returns false when
+// invalid.
+bool SetUpLogging(const GlobalOptions& g, const std::string& project_level = "",
+                  const std::string& project_format = "");
 
 }  // namespace sluice::cli

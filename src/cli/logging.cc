@@ -6,22 +6,27 @@
 
 namespace sluice::cli {
 
-bool SetUpLogging(const GlobalOptions& g) {
+bool SetUpLogging(const GlobalOptions& g, const std::string& project_level,
+                  const std::string& project_format) {
+  const std::string level_text =
+      !g.log_level.empty() ? g.log_level : !project_level.empty() ? project_level : "info";
+  const std::string format =
+      !g.log_format.empty() ? g.log_format : !project_format.empty() ? project_format : "auto";
   observe::LogOptions opts;
-  Result<observe::Level> level = observe::ParseLevel(g.log_level);
+  Result<observe::Level> level = observe::ParseLevel(level_text);
   if (!level.ok()) {
     std::cerr << "error: --log-level: " << level.status().message() << "\n";
     return false;
   }
   opts.level = *level;
-  if (g.log_format == "json") {
+  if (format == "json") {
     opts.format = observe::LogFormat::kJson;
-  } else if (g.log_format == "text") {
+  } else if (format == "text") {
     opts.format = observe::LogFormat::kText;
-  } else if (g.log_format == "auto") {
+  } else if (format == "auto") {
     opts.format = observe::LogFormat::kAuto;
   } else {
-    std::cerr << "error: --log-format must be auto, text or json, not '" << g.log_format << "'\n";
+    std::cerr << "error: --log-format must be auto, text or json, not '" << format << "'\n";
     return false;
   }
   Status st = observe::InitLogging(opts);

@@ -22,10 +22,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   GlobalOptions g;
-  app.add_option("--log-level", g.log_level, "trace, debug, info, warn or error")
-      ->capture_default_str();
-  app.add_option("--log-format", g.log_format, "auto (text on a terminal, else json), text or json")
-      ->capture_default_str();
+  app.add_option("--log-level", g.log_level,
+                 "trace, debug, info, warn or error (default: sluice.yaml log.level, else info)");
+  app.add_option("--log-format", g.log_format,
+                 "auto (text on a terminal, else json), text or json (default: sluice.yaml "
+                 "log.format, else auto)");
 
   std::string init_dir;
   CLI::App* init = app.add_subcommand("init", "Create a new project (the shop example) in DIR");

@@ -49,6 +49,8 @@ struct ConnectorContext {
   warehouse::Warehouse* warehouse = nullptr;      // the project's warehouse (DuckDB sink)
   BadRecordHandler on_bad_record;                 // may be empty: bad records then only counted
   const std::atomic<bool>* stop = nullptr;        // set when the run is stopping; may be null
+  int64_t batch_size = kDefaultBatchRows;         // the project's run.batch_size: the default
+                                                  // rows per batch of sources that batch
 };
 
 // One stream a source produces. Multi-stream sources (the shop generator, CDC of many

@@ -448,7 +448,7 @@ std::unique_ptr<Source> MakeFileSource(OptionReader& options, const ConnectorCon
   if (o.poll_interval_micros <= 0) {
     options.Error("poll_interval", "'poll_interval' must be positive", "e.g. 500ms or 2s");
   }
-  o.batch_size = options.Int("batch_size", kDefaultBatchRows, 1, 1 << 20);
+  o.batch_size = options.Int("batch_size", ctx.batch_size, 1, 1 << 20);
   const ConfigValue* columns = options.Node("columns");
   SchemaPtr schema = columns ? ParseColumnsOption(*columns, diag) : nullptr;
   if (diag->items().size() != errors_before || o.path.empty()) return nullptr;

@@ -62,7 +62,7 @@ bool ReadGeneratorOptions(OptionReader& o, GeneratorOptions* out) {
     }
   }
   out->max_events = o.Int("max_events", -1, 0, kMaxInt);
-  out->batch_size = o.Int("batch_size", 2048, 1, 65536);
+  out->batch_size = o.Int("batch_size", out->batch_size, 1, 65536);
   // Read the knobs of the chosen world only, so the other world's knobs are reported as
   // unknown keys; when the world itself is unknown, read both to avoid piling on.
   if (out->generator != "nexmark") ReadShopOptions(o, &out->shop);
@@ -134,8 +134,9 @@ Position GeneratorSource::CurrentPosition() const {
   return p;
 }
 
-std::unique_ptr<Source> MakeGeneratorSource(OptionReader& options, const ConnectorContext&) {
+std::unique_ptr<Source> MakeGeneratorSource(OptionReader& options, const ConnectorContext& ctx) {
   GeneratorOptions o;
+  o.batch_size = std::clamp<int64_t>(ctx.batch_size, 1, 65536);
   if (!ReadGeneratorOptions(options, &o)) return nullptr;
   return std::make_unique<GeneratorSource>(o);
 }

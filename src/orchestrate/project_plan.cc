@@ -68,6 +68,7 @@ connectors::ConnectorContext CreateContext(const project::Project& p, const std:
   ctx.name = name;
   ctx.project_dir = p.dir;
   ctx.state_dir = p.state_dir;
+  ctx.batch_size = p.run.batch_size;
   return ctx;
 }
 

@@ -1,5 +1,5 @@
 // Runs the data-driven SQL tests: every tests/sql/**/*.test file. The format is
-// described in tests/sql/README.md; in short:
+// described in docs/sql.md ("Testing SQL"); in short:
 //
 //   # comment
 //   table events (id INT64, name VARCHAR)
