@@ -43,6 +43,19 @@ class SourceCatalog final : public sql::Catalog {
     return e ? e->schema : nullptr;
   }
   std::vector<std::string> TableNames() const override { return names_; }
+  // A source whose file has errors has no known streams; queries over it say so.
+  void AddBroken(const std::string& source, std::string file) {
+    broken_.emplace_back(source, std::move(file));
+  }
+  std::string ExplainMissing(std::string_view name) const override {
+    const std::string_view source = name.substr(0, name.find('.'));
+    for (const auto& [s, file] : broken_) {
+      if (EqualsIgnoreCase(s, source)) {
+        return "source '" + s + "' has errors (see " + file + " above)";
+      }
+    }
+    return "";
+  }
   const StreamRef* Ref(std::string_view name) const {
     const Entry* e = Find(name);
     return e ? &e->ref : nullptr;
@@ -61,6 +74,7 @@ class SourceCatalog final : public sql::Catalog {
   }
   std::vector<std::string> names_;
   std::vector<std::pair<std::string, Entry>> tables_;
+  std::vector<std::pair<std::string, std::string>> broken_;  // (source, its file)
 };
 
 connectors::ConnectorContext CreateContext(const project::Project& p, const std::string& name) {
@@ -106,7 +120,10 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
     OptionReader r(spec.options, diag);
     MarkCommonKeys(&r);
     sources[i] = connectors::CreateSource(spec.type, spec.type_location, r, CreateContext(p, spec.name));
-    if (!sources[i]) continue;
+    if (!sources[i]) {
+      catalog.AddBroken(spec.name, spec.file);
+      continue;
+    }
     const auto& streams = sources[i]->streams();
     for (size_t s = 0; s < streams.size(); ++s) {
       const std::string table =

@@ -53,6 +53,9 @@ Result<BoundSelect> BindSelect(const SelectStmt& select, const Catalog& catalog,
   const std::string name = select.from.Name();
   out.input_schema = catalog.FindTable(name);
   if (!out.input_schema) {
+    if (std::string why = catalog.ExplainMissing(name); !why.empty()) {
+      return ctx.Invalid(select.from.pos, "stream '" + name + "' is not available: " + why);
+    }
     std::string msg = "unknown stream '" + name + "'";
     const std::vector<std::string> names = catalog.TableNames();
     const std::string hint = SuggestionHint(name, names);

@@ -18,6 +18,12 @@ class Catalog {
   virtual SchemaPtr FindTable(std::string_view name) const = 0;
   // Every table name, for "did you mean" suggestions and canonical spelling.
   virtual std::vector<std::string> TableNames() const = 0;
+  // Why `name` is missing when the catalog knows better than "unknown" (e.g. its source
+  // failed to load and was reported already); empty when it has nothing to add.
+  virtual std::string ExplainMissing(std::string_view name) const {
+    (void)name;
+    return "";
+  }
 };
 
 }  // namespace sluice::sql
