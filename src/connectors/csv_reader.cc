@@ -242,17 +242,8 @@ Result<bool> CsvReader::ParsePreamble(const char* data, int64_t size, bool at_eo
   return true;
 }
 
-Result<int64_t> CsvReader::Parse(const char* data, int64_t size, bool at_eof, int64_t max_rows,
-                                 FileCursor* cursor) {
-  int64_t pre = 0;
-  if (!cursor->started) {
-    const int64_t before = cursor->offset;
-    SLUICE_ASSIGN_OR_RETURN(bool done, ParsePreamble(data, size, at_eof, cursor));
-    if (!done) return int64_t{0};
-    pre = cursor->offset - before;
-    data += pre;
-    size -= pre;
-  }
+Result<int64_t> CsvReader::ParseRecords(const char* data, int64_t size, bool at_eof,
+                                        int64_t max_rows, FileCursor* cursor) {
   records_.clear();
   fields_.clear();
   scratch_used_ = 0;
@@ -294,7 +285,7 @@ Result<int64_t> CsvReader::Parse(const char* data, int64_t size, bool at_eof, in
   ConvertRecords(data, *cursor);
   cursor->offset += pos;
   cursor->line = line;
-  return pre + pos;
+  return pos;
 }
 
 void CsvReader::NoteError(size_t record, std::string message) {

@@ -42,8 +42,8 @@ class CsvReader final : public RecordReader {
 
   Result<bool> ParsePreamble(const char* data, int64_t size, bool at_eof,
                              FileCursor* cursor) override;
-  Result<int64_t> Parse(const char* data, int64_t size, bool at_eof, int64_t max_rows,
-                        FileCursor* cursor) override;
+  Result<int64_t> ParseRecords(const char* data, int64_t size, bool at_eof, int64_t max_rows,
+                               FileCursor* cursor) override;
 
   // Infers a schema from the start of a file (`data`, complete when `at_eof`): column
   // names from the header (or column1, column2, ... without one), types from up to

@@ -1,5 +1,7 @@
 #include "connectors/file_sink.h"
 
+#include "core/json.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,14 +27,14 @@ void AppendNdjsonRows(const RecordBatch& batch, int64_t begin, int64_t end, std:
   for (int c = 0; c < n; ++c) {
     std::string& k = keys[static_cast<size_t>(c)];
     if (c > 0) k.push_back(',');
-    AppendJsonString(batch.schema()->field(c).name, &k);
+    AppendJsonString(&k, batch.schema()->field(c).name);
     k.push_back(':');
   }
   for (int64_t r = begin; r < end; ++r) {
     out->push_back('{');
     for (int c = 0; c < n; ++c) {
       out->append(keys[static_cast<size_t>(c)]);
-      AppendJsonValue(batch.column(c), r, out);
+      AppendJsonCell(batch.column(c), r, out);
     }
     out->append("}\n");
   }

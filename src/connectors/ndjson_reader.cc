@@ -293,17 +293,8 @@ Result<bool> NdjsonReader::ParsePreamble(const char* data, int64_t size, bool at
   return true;
 }
 
-Result<int64_t> NdjsonReader::Parse(const char* data, int64_t size, bool at_eof, int64_t max_rows,
-                                    FileCursor* cursor) {
-  int64_t pre = 0;
-  if (!cursor->started) {
-    const int64_t before = cursor->offset;
-    SLUICE_ASSIGN_OR_RETURN(bool done, ParsePreamble(data, size, at_eof, cursor));
-    if (!done) return int64_t{0};
-    pre = cursor->offset - before;
-    data += pre;
-    size -= pre;
-  }
+Result<int64_t> NdjsonReader::ParseRecords(const char* data, int64_t size, bool at_eof,
+                                        int64_t max_rows, FileCursor* cursor) {
   int64_t pos = 0;
   int64_t line = cursor->line;
   while (pos < size && pending_rows() < max_rows) {
@@ -333,7 +324,7 @@ Result<int64_t> NdjsonReader::Parse(const char* data, int64_t size, bool at_eof,
   }
   cursor->offset += pos;
   cursor->line = line;
-  return pre + pos;
+  return pos;
 }
 
 Result<SchemaPtr> NdjsonReader::InferSchema(const char* data, int64_t size, bool at_eof,

@@ -35,8 +35,8 @@ class NdjsonReader final : public RecordReader {
 
   Result<bool> ParsePreamble(const char* data, int64_t size, bool at_eof,
                              FileCursor* cursor) override;
-  Result<int64_t> Parse(const char* data, int64_t size, bool at_eof, int64_t max_rows,
-                        FileCursor* cursor) override;
+  Result<int64_t> ParseRecords(const char* data, int64_t size, bool at_eof, int64_t max_rows,
+                               FileCursor* cursor) override;
 
   // Infers a schema from up to `max_lines` lines of `data` (file bytes followed by
   // kReadPadding readable bytes): columns are the top-level keys in first-seen order,

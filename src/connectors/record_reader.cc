@@ -20,6 +20,20 @@ void BadRecordReporter::Report(const std::string& file, int64_t line, std::strin
 RecordReader::RecordReader(SchemaPtr schema, BadRecordReporter* reporter, int64_t batch_rows)
     : schema_(schema), reporter_(reporter), builder_(std::move(schema), batch_rows) {}
 
+Result<int64_t> RecordReader::Parse(const char* data, int64_t size, bool at_eof,
+                                    int64_t max_rows, FileCursor* cursor) {
+  int64_t pre = 0;
+  if (!cursor->started) {
+    const int64_t before = cursor->offset;
+    SLUICE_ASSIGN_OR_RETURN(bool done, ParsePreamble(data, size, at_eof, cursor));
+    if (!done) return int64_t{0};
+    pre = cursor->offset - before;
+  }
+  SLUICE_ASSIGN_OR_RETURN(int64_t used,
+                          ParseRecords(data + pre, size - pre, at_eof, max_rows, cursor));
+  return pre + used;
+}
+
 RecordBatchPtr RecordReader::TakeBatch() {
   const int64_t rows = builder_.num_rows();
   if (rows == 0) return nullptr;

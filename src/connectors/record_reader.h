@@ -70,8 +70,13 @@ class RecordReader {
   // of `data` when `at_eof`. Runs the preamble first if needed. Advances cursor->offset
   // and cursor->line past what was consumed and returns the number of bytes consumed.
   // Bad records are reported and skipped; errors are failures of the file as a whole.
-  virtual Result<int64_t> Parse(const char* data, int64_t size, bool at_eof, int64_t max_rows,
-                                FileCursor* cursor) = 0;
+  Result<int64_t> Parse(const char* data, int64_t size, bool at_eof, int64_t max_rows,
+                        FileCursor* cursor);
+
+  // Parse without the preamble: `data` starts at a record boundary of a started file.
+  // Same contract otherwise.
+  virtual Result<int64_t> ParseRecords(const char* data, int64_t size, bool at_eof,
+                                       int64_t max_rows, FileCursor* cursor) = 0;
 
   // Rows added since the last TakeBatch, rows later found bad included.
   int64_t pending_rows() const { return builder_.num_rows(); }

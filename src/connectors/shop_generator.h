@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "connectors/event_generator.h"
@@ -91,6 +92,7 @@ class ShopGenerator : public EventGenerator {
   void EmitPageView(const Row& row, int64_t time);
   void AppendCustomerId(StreamBuilder& b, int col, int64_t customer);  // -1 = NULL
   void AppendProductId(StreamBuilder& b, int col, int64_t product) const;
+  std::string_view ProductUrl(int64_t product) const;  // "/products/P00042"
   void AppendSessionId(StreamBuilder& b, int col, int64_t session);
 
   ShopConfig config_;
@@ -104,10 +106,14 @@ class ShopGenerator : public EventGenerator {
   int product_digits_;
   std::vector<StreamInfo> streams_;
   std::vector<StreamBuilder> builders_;
+  // Each stream's share of the rows of the previous Generate call (buffer sizing only).
+  double rows_per_event_[kNumStreams] = {0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25};
   // Per product, fixed: name and category.
   std::vector<std::string> product_names_;
   std::vector<int32_t> product_category_;
   std::vector<int64_t> initial_price_;
+  std::string product_urls_;  // products * product_url_len_ bytes; the id is the tail
+  size_t product_url_len_ = 0;
 
   // --- world state (rebuilt by Reset + replay) ---
   int64_t next_event_ = 0;  // index of the next row Generate emits

@@ -349,39 +349,6 @@ DataType TypeGuess::Result() const {
 
 namespace {
 
-void AppendInt(int64_t v, std::string* out) {
-  char buf[24];
-  const auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, p);
-}
-
-void AppendDouble(double d, std::string* out) {
-  if (std::isnan(d)) return out->append("NaN"), void();
-  if (std::isinf(d)) return out->append(d > 0 ? "Infinity" : "-Infinity"), void();
-  char buf[32];
-  const auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), d);
-  out->append(buf, p);
-}
-
-void AppendDecimal(int64_t unscaled, int scale, std::string* out) {
-  char buf[32];
-  const bool neg = unscaled < 0;
-  uint64_t mag = neg ? 0 - static_cast<uint64_t>(unscaled) : static_cast<uint64_t>(unscaled);
-  char* end = buf + sizeof(buf);
-  char* p = end;
-  for (int k = 0; k < scale; ++k) {
-    *--p = static_cast<char>('0' + mag % 10);
-    mag /= 10;
-  }
-  if (scale > 0) *--p = '.';
-  do {
-    *--p = static_cast<char>('0' + mag % 10);
-    mag /= 10;
-  } while (mag > 0);
-  if (neg) *--p = '-';
-  out->append(p, end);
-}
-
 bool NeedsCsvQuotes(std::string_view s, char delimiter, char quote) {
   if (s.empty()) return true;
   if (s.front() == ' ' || s.back() == ' ' || s.front() == '\t' || s.back() == '\t') return true;
@@ -393,29 +360,9 @@ bool NeedsCsvQuotes(std::string_view s, char delimiter, char quote) {
 
 }  // namespace
 
-void AppendValueText(const Column& col, int64_t i, std::string* out) {
-  const DataType& t = col.type();
-  switch (t.id) {
-    case TypeId::kBoolean: out->append(col.Get<uint8_t>(i) ? "true" : "false"); return;
-    case TypeId::kInt32: AppendInt(col.Get<int32_t>(i), out); return;
-    case TypeId::kInt64: AppendInt(col.Get<int64_t>(i), out); return;
-    case TypeId::kDouble: AppendDouble(col.Get<double>(i), out); return;
-    case TypeId::kDecimal: AppendDecimal(col.Get<int64_t>(i), t.scale, out); return;
-    case TypeId::kVarchar: out->append(col.GetString(i)); return;
-    case TypeId::kTimestamp: {
-      char buf[40];
-      const int n = FormatTimestampIso(col.Get<int64_t>(i), buf);
-      out->append(buf, static_cast<size_t>(n));
-      return;
-    }
-    case TypeId::kDate: out->append(FormatDate(col.Get<int32_t>(i))); return;
-    case TypeId::kInterval: out->append(FormatInterval(col.Get<Interval>(i))); return;
-  }
-}
-
 void AppendCsvCell(const Column& col, int64_t i, char delimiter, char quote, std::string* out) {
   if (col.IsNull(i)) return;
-  if (col.type().id != TypeId::kVarchar) return AppendValueText(col, i, out);
+  if (col.type().id != TypeId::kVarchar) return AppendCellText(col, i, out);
   const std::string_view s = col.GetString(i);
   if (!NeedsCsvQuotes(s, delimiter, quote)) return out->append(s), void();
   out->push_back(quote);
@@ -424,62 +371,6 @@ void AppendCsvCell(const Column& col, int64_t i, char delimiter, char quote, std
     out->push_back(c);
   }
   out->push_back(quote);
-}
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the pending run of plain bytes
-  for (size_t k = 0; k < s.size(); ++k) {
-    const unsigned char c = static_cast<unsigned char>(s[k]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, k - run);
-    run = k + 1;
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out->append(esc, 6);
-      }
-    }
-  }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
-}
-
-void AppendJsonValue(const Column& col, int64_t i, std::string* out) {
-  if (col.IsNull(i)) return out->append("null"), void();
-  const DataType& t = col.type();
-  switch (t.id) {
-    case TypeId::kBoolean:
-    case TypeId::kInt32:
-    case TypeId::kInt64:
-    case TypeId::kDecimal:
-      return AppendValueText(col, i, out);
-    case TypeId::kDouble: {
-      const double d = col.Get<double>(i);
-      if (std::isfinite(d)) return AppendDouble(d, out);
-      out->push_back('"');
-      AppendDouble(d, out);
-      out->push_back('"');
-      return;
-    }
-    case TypeId::kVarchar: return AppendJsonString(col.GetString(i), out);
-    case TypeId::kTimestamp:
-    case TypeId::kDate:
-    case TypeId::kInterval: {
-      out->push_back('"');
-      AppendValueText(col, i, out);  // no characters that need escaping
-      out->push_back('"');
-      return;
-    }
-  }
 }
 
 }  // namespace sluice::connectors

@@ -73,18 +73,8 @@ class TypeGuess {
 
 // --- writing ---
 
-// Row i of `col` as text: BOOLEAN true/false, DOUBLE shortest round-trip form (NaN,
-// Infinity, -Infinity), DECIMAL exact digits, TIMESTAMP "2024-01-01T00:00:00.123456Z"
-// (UTC, always six fraction digits), DATE "2024-01-01", INTERVAL as FormatInterval.
-// Precondition: the row is not NULL.
-void AppendValueText(const Column& col, int64_t i, std::string* out);
 // A CSV cell: NULL writes nothing; VARCHAR is quoted when empty or when it contains the
 // delimiter, the quote, CR, LF or leading/trailing spaces (quotes doubled inside).
 void AppendCsvCell(const Column& col, int64_t i, char delimiter, char quote, std::string* out);
-// A JSON value: null, true/false, numbers (DECIMAL with exact digits; NaN and infinities
-// as the strings "NaN", "Infinity", "-Infinity"), everything else a JSON string.
-void AppendJsonValue(const Column& col, int64_t i, std::string* out);
-// `s` as a quoted JSON string with the mandatory escapes (control characters as \u00XX).
-void AppendJsonString(std::string_view s, std::string* out);
 
 }  // namespace sluice::connectors

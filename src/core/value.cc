@@ -1,6 +1,7 @@
 #include "core/value.h"
 
 #include <charconv>
+#include <string>
 #include <cmath>
 
 #include "core/time.h"
@@ -94,6 +95,59 @@ std::string FormatCell(const Column& col, int64_t i) {
     case TypeId::kInterval: return FormatInterval(col.Get<Interval>(i));
   }
   return "?";
+}
+
+void AppendInt(int64_t v, std::string* out) {
+  char buf[24];
+  const auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, p);
+}
+
+void AppendDouble(double d, std::string* out) {
+  if (std::isnan(d)) return out->append("NaN"), void();
+  if (std::isinf(d)) return out->append(d > 0 ? "Infinity" : "-Infinity"), void();
+  char buf[32];
+  const auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), d);
+  out->append(buf, p);
+}
+
+void AppendDecimal(int64_t unscaled, int scale, std::string* out) {
+  char buf[32];
+  const bool neg = unscaled < 0;
+  uint64_t mag = neg ? 0 - static_cast<uint64_t>(unscaled) : static_cast<uint64_t>(unscaled);
+  char* end = buf + sizeof(buf);
+  char* p = end;
+  for (int k = 0; k < scale; ++k) {
+    *--p = static_cast<char>('0' + mag % 10);
+    mag /= 10;
+  }
+  if (scale > 0) *--p = '.';
+  do {
+    *--p = static_cast<char>('0' + mag % 10);
+    mag /= 10;
+  } while (mag > 0);
+  if (neg) *--p = '-';
+  out->append(p, end);
+}
+
+void AppendCellText(const Column& col, int64_t i, std::string* out) {
+  const DataType& t = col.type();
+  switch (t.id) {
+    case TypeId::kBoolean: out->append(col.Get<uint8_t>(i) ? "true" : "false"); return;
+    case TypeId::kInt32: AppendInt(col.Get<int32_t>(i), out); return;
+    case TypeId::kInt64: AppendInt(col.Get<int64_t>(i), out); return;
+    case TypeId::kDouble: AppendDouble(col.Get<double>(i), out); return;
+    case TypeId::kDecimal: AppendDecimal(col.Get<int64_t>(i), t.scale, out); return;
+    case TypeId::kVarchar: out->append(col.GetString(i)); return;
+    case TypeId::kTimestamp: {
+      char buf[40];
+      const int n = FormatTimestampIso(col.Get<int64_t>(i), buf);
+      out->append(buf, static_cast<size_t>(n));
+      return;
+    }
+    case TypeId::kDate: out->append(FormatDate(col.Get<int32_t>(i))); return;
+    case TypeId::kInterval: out->append(FormatInterval(col.Get<Interval>(i))); return;
+  }
 }
 
 }  // namespace sluice

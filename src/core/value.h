@@ -54,6 +54,14 @@ Value GetValue(const Column& col, int64_t i);
 void AppendValue(Column* col, const Value& v);
 // Formats row i of `col` the way Value::ToString would, without building a Value.
 std::string FormatCell(const Column& col, int64_t i);
+// Appends row i of `col` as text for machines (files, JSON), without allocating:
+// BOOLEAN true/false, DOUBLE shortest round-trip form (NaN, Infinity, -Infinity), DECIMAL
+// exact digits, TIMESTAMP "2024-01-01T00:00:00.123456Z" (UTC, always six fraction
+// digits), DATE "2024-01-01", INTERVAL as FormatInterval. Precondition: row i is not NULL.
+void AppendCellText(const Column& col, int64_t i, std::string* out);
+void AppendInt(int64_t v, std::string* out);
+void AppendDouble(double d, std::string* out);
+void AppendDecimal(int64_t unscaled, int scale, std::string* out);
 // Formats a DECIMAL unscaled value: FormatDecimal(1250, 2) == "12.50".
 std::string FormatDecimal(int64_t unscaled, int scale);
 

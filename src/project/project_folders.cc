@@ -3,6 +3,7 @@
 #include <cctype>
 #include <system_error>
 
+#include "core/schema.h"
 #include "project/project_internal.h"
 #include "project/yaml_reader.h"
 
@@ -11,17 +12,6 @@ namespace sluice::project::internal {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool HasExtension(const std::string& name, const std::vector<std::string>& extensions) {
   for (const auto& ext : extensions) {
@@ -101,7 +91,7 @@ void LoadConnectorFile(const fs::path& dir, const std::string& rel, std::string_
   ReadCommonKeys(kind, fs::path(rel).stem().string(), &spec, diag);
   if (spec.name.empty()) return;  // reported; keeping it would only repeat errors
   for (const ConnectorSpec& other : *out) {
-    if (!EqualsNoCase(other.name, spec.name)) continue;
+    if (!EqualsIgnoreCase(other.name, spec.name)) continue;
     diag->Error(spec.name_location,
                 std::string(kind) + " '" + spec.name + "' is already defined in " + other.file,
                 "names must be unique among " + std::string(folder) +

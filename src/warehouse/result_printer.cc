@@ -148,40 +148,6 @@ void PrintCsv(const Schema& schema, const std::vector<RecordBatchPtr>& batches, 
   }
 }
 
-void AppendJsonValue(std::string* s, const Column& col, int64_t r) {
-  if (col.IsNull(r)) {
-    *s += "null";
-    return;
-  }
-  switch (col.type().id) {
-    case TypeId::kBoolean:
-    case TypeId::kInt32:
-    case TypeId::kInt64:
-    case TypeId::kDecimal:
-      *s += FormatCell(col, r);
-      return;
-    case TypeId::kDouble:
-      if (std::isfinite(col.Get<double>(r))) {
-        *s += FormatCell(col, r);
-      } else {
-        AppendJsonString(s, FormatCell(col, r));
-      }
-      return;
-    case TypeId::kVarchar:
-      AppendJsonString(s, col.GetString(r));
-      return;
-    case TypeId::kTimestamp: {
-      char buf[40];
-      const int n = FormatTimestampIso(col.Get<int64_t>(r), buf);
-      AppendJsonString(s, std::string_view(buf, static_cast<size_t>(n)));
-      return;
-    }
-    case TypeId::kDate:
-    case TypeId::kInterval:
-      AppendJsonString(s, FormatCell(col, r));
-      return;
-  }
-}
 
 void PrintJson(const Schema& schema, const std::vector<RecordBatchPtr>& batches,
                std::ostream& out) {
@@ -198,7 +164,7 @@ void PrintJson(const Schema& schema, const std::vector<RecordBatchPtr>& batches,
       for (int c = 0; c < b->num_columns(); ++c) {
         if (c > 0) line += ',';
         line += keys[static_cast<size_t>(c)];
-        AppendJsonValue(&line, b->column(c), r);
+        AppendJsonCell(b->column(c), r, &line);
       }
       line += '}';
       out << line;
