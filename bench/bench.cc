@@ -1,5 +1,8 @@
 #include "bench.h"
 
+#include <time.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -40,6 +43,47 @@ int64_t PeakRssBytes() {
     if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
   }
   return 0;
+}
+
+void ResetPeakRss() {
+  std::ofstream out("/proc/self/clear_refs");
+  if (out) out << "5";  // 5 = reset the peak RSS (VmHWM) to the current RSS
+}
+
+double ProcessCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+void Summarize(const std::vector<Repetition>& reps, double units, int64_t bytes,
+               BenchResult* r) {
+  std::vector<double> wall, cpu, rate, wall_rate, reference, ratio;
+  const double mb = static_cast<double>(bytes) / 1e6;
+  for (const Repetition& rep : reps) {
+    wall.push_back(rep.wall_seconds);
+    cpu.push_back(rep.cpu_seconds);
+    rate.push_back(rep.cpu_seconds > 0 ? units / rep.cpu_seconds : 0);
+    wall_rate.push_back(rep.wall_seconds > 0 ? units / rep.wall_seconds : 0);
+    reference.push_back(rep.reference_cpu_seconds > 0 ? mb / rep.reference_cpu_seconds : 0);
+    ratio.push_back(rep.cpu_seconds > 0 ? rep.reference_cpu_seconds / rep.cpu_seconds : 0);
+  }
+  r->seconds = Median(wall);
+  r->per_core_rate = Median(rate);
+  r->extra.emplace_back("repeat", static_cast<double>(reps.size()));
+  r->extra.emplace_back("cpu_seconds", Median(cpu));
+  r->extra.emplace_back("rate_min", rate.empty() ? 0 : *std::min_element(rate.begin(), rate.end()));
+  r->extra.emplace_back("rate_max", rate.empty() ? 0 : *std::max_element(rate.begin(), rate.end()));
+  r->extra.emplace_back("wall_rate", Median(wall_rate));
+  r->extra.emplace_back("reference_mb_per_sec", Median(reference));
+  r->extra.emplace_back("ratio_vs_reference", Median(ratio));
 }
 
 }  // namespace sluice::bench

@@ -1,4 +1,5 @@
-// `sluice bench generate|parse`: throughput benchmarks, one result per line.
+// `sluice bench generate|parse`: throughput benchmarks, one result line per benchmark
+// (medians over --repeat repetitions, with a same-process reference; docs/benchmarks.md).
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -42,12 +43,16 @@ int RunBench(const GlobalOptions& g, const BenchOptions& o) {
     std::cerr << "error: --events and --bytes must be positive\n";
     return kExitInvalid;
   }
+  if (o.repeat < 1) {
+    std::cerr << "error: --repeat must be at least 1\n";
+    return kExitInvalid;
+  }
   const std::string tmp =
       o.tmp_dir.empty() ? std::filesystem::temp_directory_path().string() : o.tmp_dir;
   int rc = kExitOk;
   for (const auto& item : items) {
-    Result<bench::BenchResult> r = generate ? bench::RunGenerateBench(item, o.events)
-                                            : bench::RunParseBench(item, o.bytes, tmp);
+    Result<bench::BenchResult> r = generate ? bench::RunGenerateBench(item, o.events, o.repeat)
+                                            : bench::RunParseBench(item, o.bytes, tmp, o.repeat);
     if (!r.ok()) {
       std::cerr << "error: " << r.status().ToString() << "\n";
       rc = kExitFailure;

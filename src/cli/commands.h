@@ -46,6 +46,7 @@ struct BenchOptions {
   int64_t bytes = 200000000;
   bool json = false;
   std::string tmp_dir;           // parse: where the synthetic file goes (default: system temp)
+  int repeat = 5;                // repetitions per benchmark; medians are reported
 };
 int RunBench(const GlobalOptions& g, const BenchOptions& o);
 

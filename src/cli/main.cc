@@ -65,12 +65,18 @@ int main(int argc, char** argv) {
   gen->add_option("--generator", b.generator, "shop, nexmark, or both comma-separated")
       ->capture_default_str();
   gen->add_option("--events", b.events, "Events per generator")->capture_default_str();
+  gen->add_option("--repeat", b.repeat, "Repetitions; the median is reported")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   gen->add_flag("--json", b.json, "One JSON object per result line");
   CLI::App* parse = bench->add_subcommand("parse", "File source parse throughput (MB/s per core)");
   parse->add_option("--format", b.format, "ndjson, csv, or both comma-separated")
       ->capture_default_str();
   parse->add_option("--bytes", b.bytes, "Size of the synthetic input file")->capture_default_str();
   parse->add_option("--tmp-dir", b.tmp_dir, "Where to write the synthetic input file");
+  parse->add_option("--repeat", b.repeat, "Repetitions; the median is reported")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   parse->add_flag("--json", b.json, "One JSON object per result line");
 
   try {

@@ -77,7 +77,6 @@ class StreamBuilder {
   [[gnu::always_inline]] void Append(int col, T v) {
     Draft& c = cols_[static_cast<size_t>(col)];
     c.data.AppendValue<T>(v);
-    if (!c.validity.empty()) c.SetValid(c.length, true);
     ++c.length;
   }
   [[gnu::always_inline]] void AppendString(int col, std::string_view s) {
@@ -87,21 +86,18 @@ class StreamBuilder {
     c.strings.Resize(at + n);
     CopySmall(c.strings.mutable_data() + at, s.data(), n);
     c.data.AppendValue<int32_t>(static_cast<int32_t>(at + n));
-    if (!c.validity.empty()) c.SetValid(c.length, true);
     ++c.length;
   }
   void AppendNull(int col) {
     Draft& c = cols_[static_cast<size_t>(col)];
-    if (c.validity.empty()) {  // all earlier rows were valid
-      c.validity.Resize(static_cast<size_t>((c.length >> 3) + 1));
-      std::memset(c.validity.mutable_data(), 0xFF, c.validity.size());
-    }
     if (c.varchar) {
       c.data.AppendValue<int32_t>(static_cast<int32_t>(c.strings.size()));
     } else {
       c.data.ResizeZeroed(c.data.size() + c.width);
     }
-    c.SetValid(c.length, false);
+    c.CoverValidity(c.length + 1);
+    uint8_t& byte = c.validity.mutable_data()[c.length >> 3];
+    byte = static_cast<uint8_t>(byte & ~(1u << (c.length & 7)));
     ++c.length;
     ++c.null_count;
   }
@@ -117,6 +113,7 @@ class StreamBuilder {
       if (c.varchar) {
         c.string_bytes_per_row = static_cast<double>(c.strings.size()) / static_cast<double>(n);
       }
+      if (!c.validity.empty()) c.CoverValidity(c.length);  // rows after the last null
       auto col = std::make_shared<Column>(schema_->field(i).type);
       col->SetBuffers(std::move(c.data), std::move(c.validity), std::move(c.strings), c.length,
                       c.null_count);
@@ -131,22 +128,22 @@ class StreamBuilder {
   struct Draft {
     Buffer data;  // values, or length + 1 int32 offsets
     Buffer strings;
-    Buffer validity;  // empty = all valid
+    Buffer validity;  // empty = all valid; else bytes 0xFF but for the nulls
     int64_t length = 0;
     int64_t null_count = 0;
     size_t width = 8;
     bool varchar = false;
     double string_bytes_per_row = 16;  // seen in the previous batch; kept across batches
-    void SetValid(int64_t i, bool valid) {
-      const size_t need = static_cast<size_t>((i >> 3) + 1);
+    // Grows the bitmap to cover rows [0, rows) (rows >= 1), marking the new rows valid.
+    // Valid appends leave the bitmap alone: the rows after the last null are covered
+    // here, when the next null or the end of the batch comes.
+    void CoverValidity(int64_t rows) {
+      const size_t need = static_cast<size_t>(((rows - 1) >> 3) + 1);
       if (validity.size() < need) {
         const size_t old = validity.size();
         validity.Resize(need);
         std::memset(validity.mutable_data() + old, 0xFF, need - old);
       }
-      uint8_t& byte = validity.mutable_data()[i >> 3];
-      const uint8_t mask = static_cast<uint8_t>(1u << (i & 7));
-      byte = valid ? (byte | mask) : static_cast<uint8_t>(byte & ~mask);
     }
   };
 

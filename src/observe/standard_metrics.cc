@@ -33,6 +33,10 @@ OperatorMetrics OperatorMetrics::Make(MetricsRegistry* registry, const std::stri
                                "Records given to the operator.", labels);
   m.records_out = r->GetCounter("sluice_operator_records_out_total",
                                 "Records the operator produced.", labels);
+  m.bytes_in = r->GetCounter("sluice_operator_bytes_in_total",
+                             "Bytes of the batches given to the operator.", labels);
+  m.bytes_out = r->GetCounter("sluice_operator_bytes_out_total",
+                              "Bytes of the batches the operator produced.", labels);
   m.errors = r->GetCounter("sluice_operator_errors_total",
                            "Records the operator could not process (sent to bad records).",
                            labels);

@@ -24,6 +24,8 @@ struct SourceMetrics {
 struct OperatorMetrics {
   Counter* records_in = nullptr;   // sluice_operator_records_in_total
   Counter* records_out = nullptr;  // sluice_operator_records_out_total
+  Counter* bytes_in = nullptr;     // sluice_operator_bytes_in_total: bytes of its input batches
+  Counter* bytes_out = nullptr;    // sluice_operator_bytes_out_total: bytes of its output batches
   Counter* errors = nullptr;       // sluice_operator_errors_total: rows it could not evaluate
   static OperatorMetrics Make(MetricsRegistry* registry, const std::string& pipeline,
                               const std::string& op);

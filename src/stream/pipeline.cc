@@ -133,6 +133,7 @@ Status Pipeline::RunQuery(PipelineQuery& q, const RecordBatch& input) {
   const size_t qi = static_cast<size_t>(&q - spec_.queries.data());
   observe::OperatorMetrics& qm = metrics_->queries[qi];
   qm.records_in->Add(static_cast<double>(input.num_rows()));
+  qm.bytes_in->Add(static_cast<double>(input.ByteSize()));
   std::vector<RecordBatchPtr> outputs;
   Result<RecordBatchPtr> out = q.transform->Apply(input);
   if (out.ok()) {
@@ -158,7 +159,9 @@ Status Pipeline::RunQuery(PipelineQuery& q, const RecordBatch& input) {
   observe::SinkMetrics& sm = metrics_->sinks[static_cast<size_t>(q.sink)];
   for (const auto& b : outputs) {
     if (b->num_rows() == 0) continue;
+    const double out_bytes = static_cast<double>(b->ByteSize());
     qm.records_out->Add(static_cast<double>(b->num_rows()));
+    qm.bytes_out->Add(out_bytes);
     Status st = sink.sink->Write(*b);
     if (!st.ok()) {
       sm.errors->Add(1);
@@ -166,7 +169,7 @@ Status Pipeline::RunQuery(PipelineQuery& q, const RecordBatch& input) {
     }
     stats_.records_out.fetch_add(b->num_rows(), std::memory_order_relaxed);
     sm.records->Add(static_cast<double>(b->num_rows()));
-    sm.bytes->Add(static_cast<double>(b->ByteSize()));
+    sm.bytes->Add(out_bytes);
   }
   return Status::OK();
 }

@@ -3,11 +3,13 @@
 // this module names a particular database.
 //
 // Thread safety: a Warehouse is safe for concurrent use from many threads; each thread
-// takes its own Connection, which is not thread-safe. A TableAppender belongs to the
-// Connection that made it and must be closed (or destroyed) before that Connection.
+// takes its own Connection, which is not thread-safe. A TableAppender (or TableUpserter)
+// belongs to the Connection that made it and must be closed (or destroyed) before that
+// Connection.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "core/record_batch.h"
 #include "core/schema.h"
 #include "core/status.h"
+#include "warehouse/changelog.h"
 
 namespace sluice::warehouse {
 
@@ -43,6 +46,47 @@ class TableAppender {
   virtual Status Flush() = 0;
   // Flushes and releases the appender. Idempotent; Write after Close fails.
   virtual Status Close() = 0;
+
+  // Exactly-once loading: commits everything written since the last Flush AND records
+  // (`sink`, `checkpoint_id`, `position`) as that sink's row in the warehouse table
+  // `_sluice_commits`, in ONE transaction, so data and position become durable together
+  // or not at all (see docs/warehouse.md, "Exactly-once loading"). `position` is opaque
+  // to the warehouse (the caller serializes its source positions). Also valid with
+  // nothing pending (records the position alone).
+  //
+  // Replays are refused: when `_sluice_commits` already holds a checkpoint id >=
+  // `checkpoint_id` for `sink`, returns AlreadyExists, rolls back the rows written
+  // since the last Flush (they belong to a checkpoint that is already in the table)
+  // and leaves the commit row alone. Any other error rolls back data and commit row.
+  virtual Status FlushWithCommit(const std::string& sink, int64_t checkpoint_id,
+                                 const std::string& position) {
+    (void)sink;
+    (void)checkpoint_id;
+    (void)position;
+    return Status::NotImplemented("FlushWithCommit is not supported by this warehouse yet");
+  }
+};
+
+// Applies changelogs to one table as upserts on a key (Connection::Upsert). The
+// transaction contract is TableAppender's: changes written between two Flush calls
+// commit together at Flush, an error rolls them back and says so, and an upserter
+// destroyed without Close drops them. Write(batch) upserts every row (all +I).
+class TableUpserter : public TableAppender {
+ public:
+  // Applies `changes` (semantics: see ChangeBatch in warehouse/changelog.h): compacted
+  // per key with every change written since the last Flush, visible at the next Flush.
+  // `changes.rows` must have the schema given to Upsert. A batch with a NULL key, a bad
+  // op code or the wrong op count is refused as a whole (Invalid) and changes written
+  // before it stay pending.
+  virtual Status WriteChanges(const ChangeBatch& changes) = 0;
+};
+
+// The last exactly-once commit of a sink (a row of `_sluice_commits`).
+struct CommitRecord {
+  std::string sink;
+  int64_t checkpoint_id = 0;
+  std::string position;       // as given to FlushWithCommit
+  int64_t committed_at = 0;   // microseconds since the epoch, UTC
 };
 
 class Connection {
@@ -67,6 +111,27 @@ class Connection {
   // exist; see EnsureTable). Never issues SQL per row.
   virtual Result<std::unique_ptr<TableAppender>> Append(std::string_view table,
                                                         const Schema& schema) = 0;
+
+  // An upserter applying changelogs to `table` (which must exist with every field of
+  // `schema`; see EnsureTable) on the key `key_columns` (field names of `schema`, one
+  // or more; not DOUBLE or INTERVAL). The table needs no primary key or unique
+  // constraint. Fails with Invalid naming the column when a key column is unknown,
+  // repeated or of a refused type, or when a field is named `_sluice_*` (reserved).
+  virtual Result<std::unique_ptr<TableUpserter>> Upsert(std::string_view table,
+                                                        const Schema& schema,
+                                                        const std::vector<std::string>& key_columns) {
+    (void)table;
+    (void)schema;
+    (void)key_columns;
+    return Status::NotImplemented("upserts are not supported by this warehouse yet");
+  }
+
+  // The row of `_sluice_commits` for `sink`, or nullopt when the sink never committed
+  // (or the table does not exist yet). Sees only committed data.
+  virtual Result<std::optional<CommitRecord>> LastCommit(std::string_view sink) {
+    (void)sink;
+    return Status::NotImplemented("exactly-once commits are not supported by this warehouse yet");
+  }
 };
 
 class Warehouse {
