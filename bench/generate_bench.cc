@@ -106,7 +106,9 @@ Result<BenchResult> RunGenerateBench(const std::string& generator, int64_t event
                               std::to_string(first_bytes) + "; the generator is not deterministic");
     }
     rep.reference_cpu_seconds = CopyReference(chunks);
-    if (rep.cpu_seconds > 0) output_rate.push_back(static_cast<double>(r.bytes) / 1e6 / rep.cpu_seconds);
+    if (rep.cpu_seconds > 0) {
+      output_rate.push_back(static_cast<double>(r.bytes) / 1e6 / rep.cpu_seconds);
+    }
     reps.push_back(rep);
   }
   Summarize(reps, static_cast<double>(r.events), r.bytes, &r);
