@@ -115,16 +115,15 @@ bool ChangeCompactor::KeysEqual(const RecordBatch& rows, int64_t a, int64_t b) c
   return true;
 }
 
-Status ChangeCompactor::Compact(const ChangeBatch& batch, std::vector<int32_t>* last) {
-  if (batch.rows == nullptr) return Status::Invalid("change batch without rows");
-  const RecordBatch& rows = *batch.rows;
+Status ChangeCompactor::Compact(const RecordBatch& rows, const std::vector<ChangeOp>& ops,
+                                std::vector<int32_t>* last) {
   const int64_t n = rows.num_rows();
-  if (static_cast<int64_t>(batch.ops.size()) != n) {
+  if (static_cast<int64_t>(ops.size()) != n) {
     return Status::Invalid("change batch has " + std::to_string(n) + " rows but " +
-                           std::to_string(batch.ops.size()) + " ops; give one op per row");
+                           std::to_string(ops.size()) + " ops; give one op per row");
   }
   for (int64_t i = 0; i < n; ++i) {
-    const auto code = static_cast<uint8_t>(batch.ops[static_cast<size_t>(i)]);
+    const auto code = static_cast<uint8_t>(ops[static_cast<size_t>(i)]);
     if (code >= kChangeOpCount) {
       return Status::Invalid("change batch row " + std::to_string(i) + " has op code " +
                              std::to_string(code) +
@@ -132,11 +131,15 @@ Status ChangeCompactor::Compact(const ChangeBatch& batch, std::vector<int32_t>* 
     }
   }
   for (size_t k = 0; k < key_columns_.size(); ++k) {
+    if (key_columns_[k] < 0 || key_columns_[k] >= rows.num_columns()) {
+      return Status::Invalid("change batch has " + std::to_string(rows.num_columns()) +
+                             " columns, so it lacks the key column '" + key_names_[k] + "'");
+    }
     const int64_t row = FirstNull(rows.column(key_columns_[k]), n);
     if (row >= 0) {
       return Status::Invalid("key column '" + key_names_[k] + "' is NULL in row " +
                              std::to_string(row) + " of the change batch (op " +
-                             ChangeOpName(batch.ops[static_cast<size_t>(row)]) +
+                             ChangeOpName(ops[static_cast<size_t>(row)]) +
                              "); a NULL key matches no row, so the batch was refused: filter "
                              "such rows out or COALESCE the key in the query");
     }

@@ -57,11 +57,16 @@ class ChangeCompactor {
   // (for messages). Types must not be DOUBLE (the caller checks, see KeyTypeError).
   ChangeCompactor(std::vector<int> key_columns, std::vector<std::string> key_names);
 
-  // Checks `batch` (rows present, one valid op per row, no NULL key) and sets `last` to
+  // Checks a batch (rows present, one valid op per row, no NULL key) and sets `last` to
   // the ascending indices of the rows holding the last change to each distinct key.
   // On error `last` is unspecified and the message names the problem (and for a NULL
   // key the column and the row, counted from 0).
-  Status Compact(const ChangeBatch& batch, std::vector<int32_t>* last);
+  Status Compact(const RecordBatch& rows, const std::vector<ChangeOp>& ops,
+                 std::vector<int32_t>* last);
+  Status Compact(const ChangeBatch& batch, std::vector<int32_t>* last) {
+    if (batch.rows == nullptr) return Status::Invalid("change batch without rows");
+    return Compact(*batch.rows, batch.ops, last);
+  }
 
  private:
   void HashKeys(const RecordBatch& rows);

@@ -27,7 +27,7 @@ class Statement {
     executed_ = true;
     if (duckdb_execute_prepared(prepared_, &result_) != DuckDBSuccess) {
       const char* e = duckdb_result_error(&result_);
-      return Status::Invalid(std::string("writing ") + kCommitsTable +
+      return Status::Invalid(std::string("a statement on ") + kCommitsTable +
                              " failed: " + (e != nullptr ? e : "unknown DuckDB error"));
     }
     return ReadDuckDBResult(&result_);

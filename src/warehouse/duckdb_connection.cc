@@ -4,8 +4,10 @@
 #include <cstring>
 #include <vector>
 
+#include "warehouse/duckdb_commit_log.h"
 #include "warehouse/duckdb_result_reader.h"
 #include "warehouse/duckdb_table_appender.h"
+#include "warehouse/duckdb_table_upserter.h"
 #include "warehouse/duckdb_types.h"
 
 namespace sluice::warehouse {
@@ -240,6 +242,36 @@ Result<std::unique_ptr<TableAppender>> DuckDBConnection::Append(std::string_view
                                                                 const Schema& schema) {
   SLUICE_ASSIGN_OR_RETURN(TableName name, ParseTableName(table));
   return DuckDBTableAppender::Make(conn_, name, schema);
+}
+
+Result<std::unique_ptr<TableUpserter>> DuckDBConnection::Upsert(
+    std::string_view table, const Schema& schema, const std::vector<std::string>& key_columns) {
+  SLUICE_ASSIGN_OR_RETURN(TableName name, ParseTableName(table));
+  SLUICE_ASSIGN_OR_RETURN(auto existing, Columns(name));
+  if (existing.empty()) {
+    return Status::Invalid("cannot upsert into table " + name.ToString() +
+                           ": it does not exist; create it first (EnsureTable)");
+  }
+  for (const Field& f : schema.fields()) {
+    const std::pair<std::string, std::string>* found = nullptr;
+    for (const auto& col : existing) {
+      if (EqualsIgnoreCase(col.first, f.name)) found = &col;
+    }
+    if (found == nullptr) {
+      return Status::Invalid("cannot upsert into table " + name.ToString() + ": it has no column '" +
+                             f.name + "'; EnsureTable adds missing columns");
+    }
+    if (Upper(found->second) != DuckDBTypeName(f.type)) {
+      return Status::Invalid("cannot upsert into table " + name.ToString() + ": column '" +
+                             f.name + "' has type " + found->second +
+                             " in the warehouse, but the data has type " + f.type.ToString());
+    }
+  }
+  return DuckDBTableUpserter::Make(conn_, name, schema, key_columns);
+}
+
+Result<std::optional<CommitRecord>> DuckDBConnection::LastCommit(std::string_view sink) {
+  return ReadCommit(conn_, sink);
 }
 
 }  // namespace sluice::warehouse

@@ -5,7 +5,9 @@
 #include <duckdb.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "warehouse/table_name.h"
 #include "warehouse/warehouse.h"
@@ -40,6 +42,10 @@ class DuckDBConnection : public Connection {
   Status EnsureTable(std::string_view table, const Schema& schema) override;
   Result<std::unique_ptr<TableAppender>> Append(std::string_view table,
                                                 const Schema& schema) override;
+  Result<std::unique_ptr<TableUpserter>> Upsert(
+      std::string_view table, const Schema& schema,
+      const std::vector<std::string>& key_columns) override;
+  Result<std::optional<CommitRecord>> LastCommit(std::string_view sink) override;
 
  private:
   DuckDBConnection(std::shared_ptr<DuckDBDatabase> db, duckdb_connection conn)

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/schema.h"
+#include "warehouse/duckdb_chunk_writer.h"
 #include "warehouse/table_name.h"
 #include "warehouse/warehouse.h"
 
@@ -30,6 +31,8 @@ class DuckDBTableAppender : public TableAppender {
   Status Write(const RecordBatch& batch) override;
   Status Flush() override;
   Status Close() override;
+  Status FlushWithCommit(const std::string& sink, int64_t checkpoint_id,
+                         const std::string& position) override;
 
  private:
   DuckDBTableAppender(duckdb_connection conn, TableName table, Schema schema);
@@ -37,7 +40,6 @@ class DuckDBTableAppender : public TableAppender {
   Status Open();
   // Drops buffered and uncommitted rows and the DuckDB appender.
   void DiscardPending();
-  Status AppendSlice(const RecordBatch& batch, int64_t offset, int64_t rows);
   Status RunSql(const char* sql);
   // Rolls back the pending transaction and returns `error` with a note saying so.
   Status Fail(Status error);
@@ -46,7 +48,7 @@ class DuckDBTableAppender : public TableAppender {
   duckdb_appender appender_ = nullptr;  // null after an error until the next Write
   TableName table_;
   Schema schema_;
-  duckdb_data_chunk chunk_ = nullptr;  // reused for every slice
+  DuckDBChunkWriter writer_;
   bool in_transaction_ = false;
   bool closed_ = false;
 };
