@@ -2,9 +2,9 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "orchestrate/project_warehouse.h"
 #include "observe/log.h"
 #include "project/project.h"
-#include "warehouse/duckdb_warehouse.h"
 #include "warehouse/result_printer.h"
 
 namespace sluice::cli {
@@ -19,7 +19,7 @@ int RunQuery(const GlobalOptions& g, const QueryOptions& o) {
   }
   for (const auto& secret : p.secrets) observe::RegisterSecret(secret);
   if (!SetUpLogging(g, p.log.level, p.log.format)) return kExitInvalid;
-  Result<std::unique_ptr<warehouse::Warehouse>> wh = warehouse::OpenDuckDB(p.warehouse.path);
+  Result<std::unique_ptr<warehouse::Warehouse>> wh = orchestrate::OpenProjectWarehouse(p);
   if (!wh.ok()) {
     std::cerr << "error: " << wh.status().message() << "\n";
     return kExitFailure;

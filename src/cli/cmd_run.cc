@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "orchestrate/project_warehouse.h"
 #include "cli/status_line.h"
 #include "core/time.h"
 #include "observe/log.h"
@@ -14,7 +15,6 @@
 #include "orchestrate/project_plan.h"
 #include "server/http_server.h"
 #include "stream/bad_record_log.h"
-#include "warehouse/duckdb_warehouse.h"
 
 namespace sluice::cli {
 
@@ -106,7 +106,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o) {
     return kExitInvalid;
   }
 
-  Result<std::unique_ptr<warehouse::Warehouse>> wh = warehouse::OpenDuckDB(proj.warehouse.path);
+  Result<std::unique_ptr<warehouse::Warehouse>> wh = orchestrate::OpenProjectWarehouse(proj);
   if (!wh.ok()) {
     std::cerr << "error: " << wh.status().message() << "\n";
     return kExitFailure;

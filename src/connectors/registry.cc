@@ -1,10 +1,10 @@
 #include "connectors/registry.h"
 
 #include "connectors/console_sink.h"
-#include "connectors/duckdb_sink.h"
 #include "connectors/file_sink.h"
 #include "connectors/file_source.h"
 #include "connectors/generator_source.h"
+#include "connectors/warehouse_sink.h"
 
 namespace sluice::connectors {
 
@@ -20,7 +20,8 @@ const std::vector<SinkType>& SinkTypes() {
   static const std::vector<SinkType> kTypes = {
       {"console", MakeConsoleSink, "rows printed to standard output"},
       {"file", MakeFileSink, "NDJSON or CSV file"},
-      {"duckdb", MakeDuckDBSink, "a table in the project's DuckDB warehouse"},
+      {"warehouse", MakeWarehouseSink, "a table in the project's warehouse (DuckDB or PostgreSQL)"},
+      {"duckdb", MakeDuckDBSink, "a table in the project's warehouse, which must be DuckDB"},
   };
   return kTypes;
 }

@@ -3,7 +3,7 @@
 #include <map>
 #include <memory>
 
-#include "connectors/duckdb_sink.h"
+#include "connectors/warehouse_sink.h"
 #include "connectors/registry.h"
 #include "sql/sql.h"
 
@@ -178,7 +178,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
                         "rename the view or the sink");
           }
         }
-        sink = connectors::NewDuckDBTableSink(target);
+        sink = connectors::NewWarehouseTableSink(target);
         plan.tables.push_back(target);
       } else {
         size_t si = 0;

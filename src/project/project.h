@@ -26,8 +26,9 @@ namespace sluice::project {
 inline constexpr int64_t kProjectFormatVersion = 1;
 
 struct WarehouseConfig {
-  std::string type = "duckdb";  // only "duckdb" for now
-  std::string path;             // absolute; default <state_dir>/warehouse.duckdb
+  std::string type = "duckdb";  // "duckdb" or "postgres"
+  std::string path;             // duckdb: absolute; default <state_dir>/warehouse.duckdb
+  std::string url;              // postgres: libpq URL or conninfo (usually from ${ENV})
 };
 
 struct RunConfig {

@@ -41,23 +41,50 @@ int64_t PositiveDuration(OptionReader* r, std::string_view key, int64_t fallback
   return d;
 }
 
+// postgresql://user:secret@host/db or key=value conninfo with password=...
+bool UrlHasPassword(const std::string& url) {
+  if (url.find("password=") != std::string::npos) return true;
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  const size_t at = url.find('@', scheme + 3);
+  if (at == std::string::npos) return false;
+  return url.substr(scheme + 3, at - scheme - 3).find(':') != std::string::npos;
+}
+
 void ReadWarehouse(const ConfigValue& map, const fs::path& state_dir, Project* p,
                    Diagnostics* diag) {
   OptionReader r(map, diag);
   const std::string type = r.String("type", "duckdb");
   if (type == "duckdb") {
     p->warehouse.type = type;
+    const std::string path = r.String("path", "warehouse.duckdb");
+    if (path.empty()) {
+      r.Error("path", "'path' is empty", "name the warehouse file, e.g. 'warehouse.duckdb'");
+    } else {
+      p->warehouse.path = ResolvePath(state_dir, path);
+    }
+    if (r.Has("url")) {
+      (void)r.String("url", "");  // known key, wrong here: reported once, below
+      r.Error("url", "'url' is for a postgres warehouse", "remove it, or set type: postgres");
+    }
   } else if (type == "postgres" || type == "postgresql") {
-    r.Error("type", "warehouse type '" + type + "' is not supported yet",
-            "use 'duckdb' (embedded, the default); PostgreSQL comes in a later version");
+    p->warehouse.type = "postgres";
+    p->warehouse.path.clear();
+    if (r.Has("path")) {
+      (void)r.String("path", "");  // known key, wrong here: reported once, below
+      r.Error("path", "'path' is for a duckdb warehouse",
+              "a postgres warehouse is reached through 'url'");
+    }
+    const ConfigValue* url = map.is_map() ? map.Find("url") : nullptr;
+    p->warehouse.url = r.RequiredString(
+        "url", "e.g. url: ${SHOP_WAREHOUSE_URL} with postgresql://user:password@host:5432/db");
+    if (url != nullptr && url->is_scalar() && !url->secret && UrlHasPassword(url->scalar)) {
+      r.Error("url", "the warehouse URL contains a password written in the file",
+              "put the URL in an environment variable and write url: ${SHOP_WAREHOUSE_URL}");
+    }
   } else {
-    r.Error("type", "unknown warehouse type '" + type + "'", SuggestionHint(type, {"duckdb"}));
-  }
-  const std::string path = r.String("path", "warehouse.duckdb");
-  if (path.empty()) {
-    r.Error("path", "'path' is empty", "name the warehouse file, e.g. 'warehouse.duckdb'");
-  } else {
-    p->warehouse.path = ResolvePath(state_dir, path);
+    r.Error("type", "unknown warehouse type '" + type + "'",
+            SuggestionHint(type, {"duckdb", "postgres"}));
   }
   r.Finish();
 }
@@ -143,7 +170,7 @@ void ReadSettings(const ConfigValue& root, Project* p, Diagnostics* diag) {
   }
   p->warehouse.path = ResolvePath(p->state_dir, "warehouse.duckdb");
 
-  const ConfigValue* warehouse = Section(&r, "warehouse", "type, path", diag);
+  const ConfigValue* warehouse = Section(&r, "warehouse", "type, path, url", diag);
   if (warehouse) ReadWarehouse(*warehouse, p->state_dir, p, diag);
   const ConfigValue* run = Section(&r, "run", "batch_size, flush_interval, status_interval", diag);
   if (run) ReadRun(*run, p, diag);

@@ -19,6 +19,7 @@ class DuckDBWarehouse : public Warehouse {
 
   Result<std::unique_ptr<Connection>> Connect() override { return DuckDBConnection::Make(db_); }
   std::string Describe() const override { return "duckdb:" + db_->path(); }
+  std::string_view Kind() const override { return "duckdb"; }
 
  private:
   std::shared_ptr<DuckDBDatabase> db_;

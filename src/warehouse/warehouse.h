@@ -142,6 +142,8 @@ class Warehouse {
   virtual Result<std::unique_ptr<Connection>> Connect() = 0;
   // Where the data lives, for people: "duckdb:/abs/path/warehouse.duckdb".
   virtual std::string Describe() const = 0;
+  // The database behind it: "duckdb" or "postgres".
+  virtual std::string_view Kind() const = 0;
 };
 
 }  // namespace sluice::warehouse

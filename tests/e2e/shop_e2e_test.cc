@@ -9,6 +9,7 @@
 #include "connectors/registry.h"
 #include "core/config.h"
 #include "e2e/e2e_util.h"
+#include "warehouse/postgres_test_server.h"
 
 namespace sluice::e2e {
 namespace {
@@ -128,6 +129,38 @@ TEST(ShopDemo, RunLandsExactlyTheExpectedRows) {
     ASSERT_EQ(line.front(), '{') << line;
   }
   EXPECT_EQ(lines, e.large);
+}
+
+// The same pipeline into a real PostgreSQL server (started and removed by the test):
+// sluice.yaml says `warehouse: {type: postgres, url: ${...}}` and nothing else changes.
+TEST(ShopDemo, RunIntoPostgresLandsTheSameRows) {
+  const auto& pg = warehouse::testing::PostgresTestServer::Shared();
+  ASSERT_TRUE(pg.ok()) << pg.error();
+  TempDir tmp;
+  const std::string project = CopyExample(tmp);
+  {
+    std::ifstream in(project + "/sluice.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string yaml = text.str();
+    const size_t from = yaml.find("warehouse:");
+    const size_t to = yaml.find("run:");
+    ASSERT_NE(from, std::string::npos);
+    ASSERT_NE(to, std::string::npos);
+    yaml.replace(from, to - from, "warehouse:\n  type: postgres\n  url: ${SLUICE_E2E_PG_URL}\n");
+    std::ofstream(project + "/sluice.yaml") << yaml;
+  }
+  setenv("SLUICE_E2E_PG_URL", pg.Url().c_str(), 1);
+  CommandResult run = Sluice("run " + Quote(project) + " --max-events " +
+                             std::to_string(kEvents) + " --status off");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("data landed in postgres://sluice@127.0.0.1:"), std::string::npos)
+      << run.output;
+  const Expected e = ComputeExpected();
+  EXPECT_EQ(QueryRow(project, "SELECT count(*), sum(order_id), CAST(sum(total) * 100 AS BIGINT) FROM orders"),
+            std::to_string(e.orders) + "," + std::to_string(e.order_ids) + "," +
+                std::to_string(e.order_cents));
+  EXPECT_EQ(QueryRow(project, "SELECT count(*) FROM order_items"), std::to_string(e.items));
 }
 
 TEST(ShopDemo, ValidateAndInitWork) {

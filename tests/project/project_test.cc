@@ -211,8 +211,42 @@ TEST(LoadProject, SectionThatIsNotAMap) {
   Diagnostics diag;
   (void)LoadWithSettings(tmp, "name: shop\nwarehouse: duckdb\n", &diag);
   EXPECT_EQ(ErrorText(diag, "warehouse"),
-            "sluice.yaml:2:12: error: 'warehouse' must be a map (type, path), found a value "
+            "sluice.yaml:2:12: error: 'warehouse' must be a map (type, path, url), found a value "
             "(write the settings indented under 'warehouse:')");
+}
+
+TEST(LoadProject, PostgresWarehouse) {
+  TempDir tmp;
+  Diagnostics diag;
+  setenv("SLUICE_TEST_PG_URL", "postgresql://app:s3cret@127.0.0.1:5432/shop", 1);
+  Project p = LoadWithSettings(
+      tmp, "name: shop\nwarehouse:\n  type: postgres\n  url: ${SLUICE_TEST_PG_URL}\n", &diag);
+  EXPECT_FALSE(diag.has_errors()) << diag.ToString();
+  EXPECT_EQ(p.warehouse.type, "postgres");
+  EXPECT_EQ(p.warehouse.url, "postgresql://app:s3cret@127.0.0.1:5432/shop");
+  EXPECT_TRUE(p.warehouse.path.empty());
+
+  Diagnostics missing;
+  (void)LoadWithSettings(tmp, "name: shop\nwarehouse:\n  type: postgres\n  path: x.db\n", &missing);
+  EXPECT_EQ(ErrorText(missing, "url"),
+            "sluice.yaml:3:3: error: missing required key 'url' (e.g. url: ${SHOP_WAREHOUSE_URL} "
+            "with postgresql://user:password@host:5432/db)");
+  EXPECT_EQ(ErrorText(missing, "path"),
+            "sluice.yaml:4:9: error: 'path' is for a duckdb warehouse (a postgres warehouse is "
+            "reached through 'url')");
+
+  Diagnostics literal;
+  (void)LoadWithSettings(
+      tmp, "name: shop\nwarehouse:\n  type: postgres\n  url: postgresql://app:pw@db/shop\n",
+      &literal);
+  EXPECT_EQ(ErrorText(literal, "password"),
+            "sluice.yaml:4:8: error: the warehouse URL contains a password written in the file (put "
+            "the URL in an environment variable and write url: ${SHOP_WAREHOUSE_URL})");
+  Diagnostics no_password;
+  (void)LoadWithSettings(
+      tmp, "name: shop\nwarehouse:\n  type: postgres\n  url: postgresql://app@db/shop\n",
+      &no_password);
+  EXPECT_FALSE(no_password.has_errors()) << no_password.ToString();
 }
 
 TEST(LoadProject, BadValuesOfEverySetting) {
@@ -223,7 +257,7 @@ TEST(LoadProject, BadValuesOfEverySetting) {
                          "version: 2\n"                    // 2
                          "state_dir: \"\"\n"               // 3
                          "warehouse:\n"                    // 4
-                         "  type: postgres\n"              // 5
+                         "  type: postgress\n"             // 5
                          "run:\n"                          // 6
                          "  flush_interval: 0s\n"          // 7
                          "  status_interval: soon\n"       // 8
@@ -241,9 +275,8 @@ TEST(LoadProject, BadValuesOfEverySetting) {
             "(this sluice reads version 1; upgrade sluice or write 'version: 1')");
   EXPECT_PRED2(StartsWith, ErrorText(diag, "state_dir"),
                "sluice.yaml:3:12: error: 'state_dir' is empty");
-  EXPECT_EQ(ErrorText(diag, "postgres"),
-            "sluice.yaml:5:9: error: warehouse type 'postgres' is not supported yet (use 'duckdb' "
-            "(embedded, the default); PostgreSQL comes in a later version)");
+  EXPECT_EQ(ErrorText(diag, "postgress"),
+            "sluice.yaml:5:9: error: unknown warehouse type 'postgress' (did you mean 'postgres'?)");
   EXPECT_EQ(ErrorText(diag, "flush_interval"),
             "sluice.yaml:7:19: error: 'flush_interval' must be longer than 0 (e.g. '1s' or "
             "'500ms')");

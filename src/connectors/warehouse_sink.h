@@ -1,6 +1,9 @@
-// DuckDBSink: the `duckdb` sink. Lands batches in a table of the project's warehouse
-// (ConnectorContext::warehouse), creating the table from the stream's schema or
-// checking an existing one (compatible columns only; new nullable columns are added).
+// WarehouseSink: the `warehouse` and `duckdb` sinks, and the target of every
+// `CREATE MATERIALIZED VIEW`. Lands batches in a table of the project's warehouse
+// (ConnectorContext::warehouse: DuckDB or PostgreSQL), creating the table from the
+// stream's schema or checking an existing one (compatible columns only; new nullable
+// columns are added). The `duckdb` type is the same sink, insisting that the project's
+// warehouse is DuckDB.
 //
 // Options:
 //   table   the table, "name" or "schema.name" (default: the sink's name)
@@ -19,11 +22,13 @@
 
 namespace sluice::connectors {
 
-class DuckDBSink final : public Sink {
+class WarehouseSink final : public Sink {
  public:
   // `table` must be a valid table name (see warehouse::ParseTableName); Open checks it.
-  explicit DuckDBSink(std::string table) : table_(std::move(table)) {}
-  ~DuckDBSink() override;
+  // A non-empty `required_kind` ("duckdb") makes Open fail on another kind of warehouse.
+  explicit WarehouseSink(std::string table, std::string required_kind = "")
+      : table_(std::move(table)), required_kind_(std::move(required_kind)) {}
+  ~WarehouseSink() override;
 
   // Fails when ctx.warehouse is null, the table name is invalid, or the table exists
   // with incompatible columns (the message names the column and both types).
@@ -36,17 +41,19 @@ class DuckDBSink final : public Sink {
 
  private:
   std::string table_;
+  std::string required_kind_;
   std::string name_;  // the sink's name, for messages
   // Declared before appender_: the appender must be destroyed before its connection.
   std::unique_ptr<warehouse::Connection> conn_;
   std::unique_ptr<warehouse::TableAppender> appender_;
 };
 
-// Registry factory for `type: duckdb`. Reads `table` (defaulting to ctx.name) and
-// reports an invalid name at the option's location; returns nullptr then.
+// Registry factories for `type: warehouse` and `type: duckdb`. Read `table` (defaulting
+// to ctx.name) and report an invalid name at the option's location; nullptr then.
+std::unique_ptr<Sink> MakeWarehouseSink(OptionReader& options, const ConnectorContext& ctx);
 std::unique_ptr<Sink> MakeDuckDBSink(OptionReader& options, const ConnectorContext& ctx);
 
-// The same sink made in code, e.g. for `CREATE MATERIALIZED VIEW name AS ...` targets.
-std::unique_ptr<Sink> NewDuckDBTableSink(std::string table);
+// The sink made in code, for `CREATE MATERIALIZED VIEW name AS ...` targets.
+std::unique_ptr<Sink> NewWarehouseTableSink(std::string table);
 
 }  // namespace sluice::connectors

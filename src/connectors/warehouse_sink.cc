@@ -1,21 +1,25 @@
-#include "connectors/duckdb_sink.h"
+#include "connectors/warehouse_sink.h"
 
 #include "warehouse/table_name.h"
 
 namespace sluice::connectors {
 
-DuckDBSink::~DuckDBSink() {
+WarehouseSink::~WarehouseSink() {
   // Without Close, uncommitted rows are dropped (the appender rolls them back).
   appender_.reset();
   conn_.reset();
 }
 
-Status DuckDBSink::Open(const ConnectorContext& ctx, const SchemaPtr& schema) {
+Status WarehouseSink::Open(const ConnectorContext& ctx, const SchemaPtr& schema) {
   name_ = ctx.name.empty() ? table_ : ctx.name;
   const std::string who = "sink '" + name_ + "'";
   if (ctx.warehouse == nullptr) {
     return Status::Invalid(who + ": no warehouse is open to write table '" + table_ +
                            "' into (configure `warehouse` in sluice.yaml)");
+  }
+  if (!required_kind_.empty() && ctx.warehouse->Kind() != required_kind_) {
+    return Status::Invalid(who + " is of type '" + required_kind_ + "', but the project's warehouse is " +
+                           ctx.warehouse->Describe() + "; use 'type: warehouse' to write there");
   }
   Result<warehouse::TableName> parsed = warehouse::ParseTableName(table_);
   if (!parsed.ok()) return parsed.status().WithContext(who);
@@ -29,19 +33,19 @@ Status DuckDBSink::Open(const ConnectorContext& ctx, const SchemaPtr& schema) {
   return Status::OK();
 }
 
-Status DuckDBSink::Write(const RecordBatch& batch) {
+Status WarehouseSink::Write(const RecordBatch& batch) {
   if (appender_ == nullptr) {
     return Status::Invalid("sink '" + name_ + "': Write before Open or after Close");
   }
   return appender_->Write(batch).WithContext("sink '" + name_ + "'");
 }
 
-Status DuckDBSink::Flush() {
+Status WarehouseSink::Flush() {
   if (appender_ == nullptr) return Status::OK();
   return appender_->Flush().WithContext("sink '" + name_ + "'");
 }
 
-Status DuckDBSink::Close() {
+Status WarehouseSink::Close() {
   Status st;
   if (appender_ != nullptr) st = appender_->Close().WithContext("sink '" + name_ + "'");
   appender_.reset();
@@ -49,7 +53,10 @@ Status DuckDBSink::Close() {
   return st;
 }
 
-std::unique_ptr<Sink> MakeDuckDBSink(OptionReader& options, const ConnectorContext& ctx) {
+namespace {
+
+std::unique_ptr<Sink> MakeSink(OptionReader& options, const ConnectorContext& ctx,
+                               std::string required_kind) {
   std::string table = options.String("table", ctx.name);
   Result<warehouse::TableName> parsed = warehouse::ParseTableName(table);
   if (!parsed.ok()) {
@@ -61,11 +68,21 @@ std::unique_ptr<Sink> MakeDuckDBSink(OptionReader& options, const ConnectorConte
     }
     return nullptr;
   }
-  return std::make_unique<DuckDBSink>(std::move(table));
+  return std::make_unique<WarehouseSink>(std::move(table), std::move(required_kind));
 }
 
-std::unique_ptr<Sink> NewDuckDBTableSink(std::string table) {
-  return std::make_unique<DuckDBSink>(std::move(table));
+}  // namespace
+
+std::unique_ptr<Sink> MakeWarehouseSink(OptionReader& options, const ConnectorContext& ctx) {
+  return MakeSink(options, ctx, "");
+}
+
+std::unique_ptr<Sink> MakeDuckDBSink(OptionReader& options, const ConnectorContext& ctx) {
+  return MakeSink(options, ctx, "duckdb");
+}
+
+std::unique_ptr<Sink> NewWarehouseTableSink(std::string table) {
+  return std::make_unique<WarehouseSink>(std::move(table));
 }
 
 }  // namespace sluice::connectors

@@ -1,4 +1,4 @@
-#include "connectors/duckdb_sink.h"
+#include "connectors/warehouse_sink.h"
 
 #include <gtest/gtest.h>
 
@@ -90,7 +90,7 @@ TEST_F(DuckDBSinkTest, TableDefaultsToSinkName) {
   Diagnostics diag;
   std::unique_ptr<Sink> sink = Make(ConfigValue::Map(), &diag);
   ASSERT_NE(sink, nullptr) << diag.ToString();
-  EXPECT_EQ(static_cast<DuckDBSink*>(sink.get())->table(), "orders_sink");
+  EXPECT_EQ(static_cast<WarehouseSink*>(sink.get())->table(), "orders_sink");
   ASSERT_TRUE(sink->Open(ctx_, OrderSchema()).ok());
   ASSERT_TRUE(sink->Write(*Orders(0, 3)).ok());
   ASSERT_TRUE(sink->Close().ok());
@@ -114,7 +114,7 @@ TEST_F(DuckDBSinkTest, BadTableNameIsReportedAtTheOption) {
 }
 
 TEST_F(DuckDBSinkTest, OpenErrors) {
-  std::unique_ptr<Sink> sink = NewDuckDBTableSink("t");
+  std::unique_ptr<Sink> sink = NewWarehouseTableSink("t");
   ConnectorContext no_wh;
   no_wh.name = "s";
   Status st = sink->Open(no_wh, OrderSchema());
@@ -124,12 +124,12 @@ TEST_F(DuckDBSinkTest, OpenErrors) {
   EXPECT_NE(st.message().find("column 'id' of table t has type VARCHAR"), std::string::npos)
       << st.message();
   EXPECT_NE(st.message().find("sink 'orders_sink'"), std::string::npos) << st.message();
-  EXPECT_FALSE(NewDuckDBTableSink("a b")->Open(ctx_, OrderSchema()).ok());
+  EXPECT_FALSE(NewWarehouseTableSink("a b")->Open(ctx_, OrderSchema()).ok());
   EXPECT_TRUE(sink->Close().ok());  // closing a sink that never opened is fine
 }
 
 TEST_F(DuckDBSinkTest, MaterializedViewTargetInCode) {
-  std::unique_ptr<Sink> sink = NewDuckDBTableSink("revenue");
+  std::unique_ptr<Sink> sink = NewWarehouseTableSink("revenue");
   ConnectorContext ctx = ctx_;
   ctx.name = "revenue";
   ASSERT_TRUE(sink->Open(ctx, OrderSchema()).ok());
