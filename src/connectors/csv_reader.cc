@@ -150,7 +150,11 @@ int64_t SkipLead(const char* d, int64_t size, bool at_eof, bool file_start, int6
       if (n == 3) p = 3;
     }
   }
-  for (int64_t k = 0; k < skip_rows && p < size; ++k) {
+  for (int64_t k = 0; k < skip_rows; ++k) {
+    if (p == size) {  // the data so far ends right after the BOM or a skipped line
+      if (!at_eof) return -1;
+      break;
+    }
     const void* e = std::memchr(d + p, '\n', static_cast<size_t>(size - p));
     if (e == nullptr) {
       if (!at_eof) return -1;

@@ -156,7 +156,7 @@ int FormatTimestampIso(int64_t micros, char* buf) {
   int y, m, d;
   CivilFromDays(days, &y, &m, &d);
   const int64_t secs = rem / kMicrosPerSecond;
-  return std::snprintf(buf, 28, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, m, d,
+  return std::snprintf(buf, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, m, d,
                        static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
                        static_cast<int>(secs % 60), static_cast<int>(rem % kMicrosPerSecond));
 }
@@ -203,6 +203,11 @@ Result<int64_t> ParseDuration(std::string_view text) {
     return Status::Invalid("invalid duration '" + std::string(text) +
                            "'; write a number with a unit such as 250ms, 30s, 5m, 1h, 2d or 1h30m");
   };
+  // Past int64 microseconds (about 292000 years).
+  const auto too_long = [&] {
+    return Status::Invalid("duration '" + std::string(text) +
+                           "' is too long; write at most 106751991d (about 292000 years)");
+  };
   if (text.empty()) return bad();
   int64_t total = 0;
   size_t i = 0;
@@ -211,8 +216,9 @@ Result<int64_t> ParseDuration(std::string_view text) {
     if (!std::isdigit(static_cast<unsigned char>(text[i]))) return bad();
     int64_t n = 0;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-      n = n * 10 + (text[i] - '0');
-      if (n > 1000000000000LL) return bad();
+      if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, text[i] - '0', &n)) {
+        return too_long();
+      }
       ++i;
     }
     size_t j = i;
@@ -227,7 +233,10 @@ Result<int64_t> ParseDuration(std::string_view text) {
     else if (unit == "h") scale = 3600 * kMicrosPerSecond;
     else if (unit == "d") scale = kMicrosPerDay;
     else return bad();
-    total += n * scale;
+    int64_t part = 0;
+    if (__builtin_mul_overflow(n, scale, &part) || __builtin_add_overflow(total, part, &total)) {
+      return too_long();
+    }
     any = true;
     i = j;
   }

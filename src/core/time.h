@@ -25,7 +25,8 @@ bool ParseTimestamp(std::string_view text, int64_t* micros);
 bool ParseDate(std::string_view text, int32_t* days);
 // "YYYY-MM-DD HH:MM:SS[.ffffff]" with trailing zero digits of the fraction trimmed.
 std::string FormatTimestamp(int64_t micros);
-// Writes the ISO form "YYYY-MM-DDTHH:MM:SS.ffffffZ" into buf (>= 28 bytes); returns length.
+// Writes the ISO form "YYYY-MM-DDTHH:MM:SS.ffffffZ" into buf (>= 40 bytes: years outside
+// 0000-9999 take more digits, at most 30 characters in all); returns length.
 int FormatTimestampIso(int64_t micros, char* buf);
 std::string FormatDate(int32_t days);
 std::string FormatInterval(const Interval& iv);

@@ -177,44 +177,46 @@ class FromStringKernel final : public Kernel {
 
  private:
   bool Parse(std::string_view s, O* out) const {
-    int64_t v = 0;
-    switch (type_.id) {
-      case TypeId::kBoolean: {
-        bool b = false;
-        if (!ParseBoolText(s, &b)) return false;
-        *out = static_cast<O>(b);
-        return true;
-      }
-      case TypeId::kInt32:
-        if (!ParseInt64Text(s, &v) || v < INT32_MIN || v > INT32_MAX) return false;
-        *out = static_cast<O>(v);
-        return true;
-      case TypeId::kInt64:
-        if (!ParseInt64Text(s, &v)) return false;
-        *out = static_cast<O>(v);
-        return true;
-      case TypeId::kDecimal:
-        if (!ParseDecimalText(s, type_.precision, type_.scale, &v)) return false;
-        *out = static_cast<O>(v);
-        return true;
-      case TypeId::kTimestamp:
-        if (!ParseTimestamp(s, &v)) return false;
-        *out = static_cast<O>(v);
-        return true;
-      case TypeId::kDate: {
-        int32_t d = 0;
-        if (!ParseDate(s, &d)) return false;
-        *out = static_cast<O>(d);
-        return true;
-      }
-      default: break;
-    }
-    if constexpr (std::is_same_v<O, double>) {
-      return ParseDoubleText(s, out);
-    } else if constexpr (std::is_same_v<O, Interval>) {
+    // INTERVAL has only its own text form; the branch keeps static_cast<O> below from being
+    // instantiated for it (clang rejects that).
+    if constexpr (std::is_same_v<O, Interval>) {
       return ParseIntervalText(s, out);
+    } else {
+      int64_t v = 0;
+      switch (type_.id) {
+        case TypeId::kBoolean: {
+          bool b = false;
+          if (!ParseBoolText(s, &b)) return false;
+          *out = static_cast<O>(b);
+          return true;
+        }
+        case TypeId::kInt32:
+          if (!ParseInt64Text(s, &v) || v < INT32_MIN || v > INT32_MAX) return false;
+          *out = static_cast<O>(v);
+          return true;
+        case TypeId::kInt64:
+          if (!ParseInt64Text(s, &v)) return false;
+          *out = static_cast<O>(v);
+          return true;
+        case TypeId::kDecimal:
+          if (!ParseDecimalText(s, type_.precision, type_.scale, &v)) return false;
+          *out = static_cast<O>(v);
+          return true;
+        case TypeId::kTimestamp:
+          if (!ParseTimestamp(s, &v)) return false;
+          *out = static_cast<O>(v);
+          return true;
+        case TypeId::kDate: {
+          int32_t d = 0;
+          if (!ParseDate(s, &d)) return false;
+          *out = static_cast<O>(d);
+          return true;
+        }
+        default: break;
+      }
+      if constexpr (std::is_same_v<O, double>) return ParseDoubleText(s, out);
+      return false;
     }
-    return false;
   }
 
   KernelPtr arg_;

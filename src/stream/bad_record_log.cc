@@ -29,7 +29,7 @@ BadRecordLog::~BadRecordLog() {
 }
 
 void BadRecordLog::Add(const std::string& pipeline, const connectors::BadRecord& bad) {
-  char ts[32];
+  char ts[40];
   const int n = FormatTimestampIso(NowMicros(), ts);
   std::string line = "{\"time\":\"" + std::string(ts, static_cast<size_t>(n)) + "\",\"pipeline\":";
   AppendJsonString(&line, pipeline);

@@ -172,6 +172,18 @@ TEST(CsvReaderTest, NoHeaderSkipRowsDelimiterAndBlankLines) {
   EXPECT_TRUE(c.bad.empty());
 }
 
+TEST(CsvReaderTest, SkipRowsWaitForTheLinesWhenTheDataEndsAfterTheBom) {
+  // A growing file whose first read holds just the byte order mark (found by fuzz_csv,
+  // fuzz/corpus/csv/crash_skip_rows_after_bom): the skipped line must not become a record.
+  Collected c;
+  CsvOptions opt;
+  opt.header = false;
+  opt.skip_rows = 1;
+  EXPECT_EQ(ReadChunked("\xEF\xBB\xBF# comment\n1,a,2\n", Schema3(), 1, opt, &c), "1 | a | 2.00\n");
+  EXPECT_EQ(ReadChunked("\xEF\xBB\xBF# comment\n1,a,2\n", Schema3(), 3, opt, &c), "1 | a | 2.00\n");
+  EXPECT_TRUE(c.bad.empty());
+}
+
 TEST(CsvReaderTest, BadValuesAreReportedWithColumnAndSkipped) {
   Collected c;
   auto b = ReadCsv("id,name,price\n1,a,abc\nx,b,1\n3,c,123456789.999\n4,d,1.005\n", Schema3(), &c);

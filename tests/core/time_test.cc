@@ -48,9 +48,15 @@ TEST(TimeTest, FormatsTimestamps) {
   EXPECT_EQ(FormatTimestamp(0), "1970-01-01 00:00:00");
   EXPECT_EQ(FormatTimestamp(-1), "1969-12-31 23:59:59.999999");
   EXPECT_EQ(FormatTimestamp(Ts("2024-05-06 07:08:09.12")), "2024-05-06 07:08:09.12");
-  char buf[32];
+  char buf[40];
   const int n = FormatTimestampIso(1250000, buf);
   EXPECT_EQ(std::string(buf, n), "1970-01-01T00:00:01.250000Z");
+  // Years past 9999 (SQL arithmetic can reach them) are written whole, not cut off
+  // (found by fuzz/corpus/sql/crash_timestamp_iso_year_10000).
+  const int big = FormatTimestampIso(253402300800LL * kMicrosPerSecond, buf);
+  EXPECT_EQ(std::string(buf, big), "10000-01-01T00:00:00.000000Z");
+  const int max = FormatTimestampIso(INT64_MAX, buf);
+  EXPECT_EQ(std::string(buf, max), "294247-01-10T04:00:54.775807Z");
   EXPECT_EQ(FormatDate(-1), "1969-12-31");
 }
 
@@ -65,6 +71,16 @@ TEST(TimeTest, Durations) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find("250ms, 30s"), std::string::npos);
   }
+  // Past int64 microseconds is an error, not a wrap-around (found by fuzz_duration).
+  for (const char* huge : {"1000000000000d", "999999999999h999999999999h", "106751992d"}) {
+    auto r = ParseDuration(huge);
+    ASSERT_FALSE(r.ok()) << huge;
+    EXPECT_NE(r.status().message().find("too long"), std::string::npos) << r.status().message();
+  }
+  EXPECT_EQ(*ParseDuration("106751991d"), 106751991 * kMicrosPerDay);
+  // What FormatDuration writes parses back, however large.
+  EXPECT_EQ(*ParseDuration(FormatDuration(31815000000252)), 31815000000252);
+  EXPECT_EQ(*ParseDuration(FormatDuration(INT64_MAX)), INT64_MAX);
   EXPECT_EQ(FormatDuration(5400 * kMicrosPerSecond), "1h30m");
   EXPECT_EQ(FormatDuration(250000), "250ms");
   EXPECT_EQ(FormatDuration(0), "0s");
