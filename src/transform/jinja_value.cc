@@ -87,39 +87,61 @@ Value Value::Undefined(std::string message, std::string hint, SourceLocation whe
 
 double Value::as_double() const {
   switch (kind()) {
-    case Kind::kInt: return static_cast<double>(as_int());
-    case Kind::kFloat: return as_float();
-    case Kind::kBool: return as_bool() ? 1.0 : 0.0;
-    default: return 0.0;
+    case Kind::kInt:
+      return static_cast<double>(as_int());
+    case Kind::kFloat:
+      return as_float();
+    case Kind::kBool:
+      return as_bool() ? 1.0 : 0.0;
+    default:
+      return 0.0;
   }
 }
 
 bool Value::Truthy() const {
   switch (kind()) {
-    case Kind::kNone: return false;
-    case Kind::kBool: return as_bool();
-    case Kind::kInt: return as_int() != 0;
-    case Kind::kFloat: return as_float() != 0.0;
-    case Kind::kString: return !as_string().empty();
-    case Kind::kList: return !as_list().empty();
-    case Kind::kDict: return as_dict().size() > 0;
-    case Kind::kCallable: return true;
-    case Kind::kUndefined: return false;
+    case Kind::kNone:
+      return false;
+    case Kind::kBool:
+      return as_bool();
+    case Kind::kInt:
+      return as_int() != 0;
+    case Kind::kFloat:
+      return as_float() != 0.0;
+    case Kind::kString:
+      return !as_string().empty();
+    case Kind::kList:
+      return !as_list().empty();
+    case Kind::kDict:
+      return as_dict().size() > 0;
+    case Kind::kCallable:
+      return true;
+    case Kind::kUndefined:
+      return false;
   }
   return false;
 }
 
 std::string_view Value::TypeName() const {
   switch (kind()) {
-    case Kind::kNone: return "none";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kFloat: return "float";
-    case Kind::kString: return "string";
-    case Kind::kList: return is_tuple() ? "tuple" : "list";
-    case Kind::kDict: return "dict";
-    case Kind::kCallable: return "callable";
-    case Kind::kUndefined: return "undefined";
+    case Kind::kNone:
+      return "none";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kFloat:
+      return "float";
+    case Kind::kString:
+      return "string";
+    case Kind::kList:
+      return is_tuple() ? "tuple" : "list";
+    case Kind::kDict:
+      return "dict";
+    case Kind::kCallable:
+      return "callable";
+    case Kind::kUndefined:
+      return "undefined";
   }
   return "?";
 }
@@ -193,13 +215,26 @@ std::string ReprString(std::string_view s) {
 
 void Value::AppendTo(std::string* out, bool repr, int depth) const {
   switch (kind()) {
-    case Kind::kNone: *out += "None"; return;
-    case Kind::kBool: *out += as_bool() ? "True" : "False"; return;
-    case Kind::kInt: *out += std::to_string(as_int()); return;
-    case Kind::kFloat: *out += FormatFloat(as_float()); return;
-    case Kind::kString: *out += repr ? ReprString(as_string()) : as_string(); return;
-    case Kind::kCallable: *out += "<callable " + as_callable().name + ">"; return;
-    case Kind::kUndefined: return;  // the evaluator never prints undefined
+    case Kind::kNone:
+      *out += "None";
+      return;
+    case Kind::kBool:
+      *out += as_bool() ? "True" : "False";
+      return;
+    case Kind::kInt:
+      *out += std::to_string(as_int());
+      return;
+    case Kind::kFloat:
+      *out += FormatFloat(as_float());
+      return;
+    case Kind::kString:
+      *out += repr ? ReprString(as_string()) : as_string();
+      return;
+    case Kind::kCallable:
+      *out += "<callable " + as_callable().name + ">";
+      return;
+    case Kind::kUndefined:
+      return;  // the evaluator never prints undefined
     case Kind::kList: {
       const bool tuple = is_tuple();
       if (depth >= kMaxNesting) {
@@ -263,8 +298,10 @@ bool Value::EqualsAt(const Value& other, int depth) const {
   if (kind() != other.kind()) return false;
   if (depth >= kMaxNesting) return false;
   switch (kind()) {
-    case Kind::kNone: return true;
-    case Kind::kString: return as_string() == other.as_string();
+    case Kind::kNone:
+      return true;
+    case Kind::kString:
+      return as_string() == other.as_string();
     case Kind::kList: {
       if (is_tuple() != other.is_tuple()) return false;
       const auto& a = as_list();
@@ -285,9 +322,37 @@ bool Value::EqualsAt(const Value& other, int depth) const {
       }
       return true;
     }
-    case Kind::kCallable: return &as_callable() == &other.as_callable();
-    default: return false;
+    case Kind::kCallable:
+      return &as_callable() == &other.as_callable();
+    default:
+      return false;
   }
+}
+
+namespace {
+bool Reaches(const Value& v, const void* target, int depth) {
+  if (depth > kMaxNesting) return true;  // too deep to tell: refuse, to be safe
+  if (v.is_list()) {
+    if (&v.list_data() == target) return true;
+    for (const auto& item : v.as_list()) {
+      if (Reaches(item, target, depth + 1)) return true;
+    }
+  } else if (v.is_dict()) {
+    if (&v.as_dict() == target) return true;
+    for (const auto& [k, item] : v.as_dict().entries()) {
+      if (Reaches(item, target, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+bool WouldCreateCycle(const Value& container, const Value& inserted) {
+  const void* target = nullptr;
+  if (container.is_list()) target = &container.list_data();
+  if (container.is_dict()) target = &container.as_dict();
+  if (target == nullptr || (!inserted.is_list() && !inserted.is_dict())) return false;
+  return Reaches(inserted, target, 0);
 }
 
 const Value* CallArgs::Keyword(std::string_view name) const {

@@ -33,7 +33,8 @@ struct Frame;  // evaluator scope (jinja_evaluator.h)
 // A host function: receives the evaluated arguments and the call site. Its error Status is
 // reported with the call site prefixed ("file:line:col: error: ..."), so its message should
 // not repeat the location. Must not throw.
-using HostFunction = std::function<Result<Value>(const CallArgs& args, const SourceLocation& where)>;
+using HostFunction =
+    std::function<Result<Value>(const CallArgs& args, const SourceLocation& where)>;
 
 using ValueList = std::vector<Value>;
 
@@ -48,6 +49,8 @@ class Dict {
  public:
   const Value* Find(const Value& key) const;
   const Value* Find(std::string_view key) const;
+  const Value* Find(const std::string& key) const { return Find(std::string_view(key)); }
+  const Value* Find(const char* key) const { return Find(std::string_view(key)); }
   // Inserts or replaces; keeps the position of an existing key.
   void Set(Value key, Value value);
   bool Erase(const Value& key);
@@ -68,14 +71,14 @@ class Value {
  public:
   enum class Kind { kNone, kBool, kInt, kFloat, kString, kList, kDict, kCallable, kUndefined };
 
-  Value() = default;  // none
-  Value(bool b) : v_(b) {}                                  // NOLINT: implicit by design
-  Value(int v) : v_(int64_t{v}) {}                          // NOLINT
-  Value(int64_t v) : v_(v) {}                               // NOLINT
-  Value(double v) : v_(v) {}                                // NOLINT
-  Value(std::string s) : v_(std::move(s)) {}                // NOLINT
-  Value(std::string_view s) : v_(std::string(s)) {}         // NOLINT
-  Value(const char* s) : v_(std::string(s)) {}              // NOLINT
+  Value() = default;                                 // none
+  Value(bool b) : v_(b) {}                           // NOLINT: implicit by design
+  Value(int v) : v_(int64_t{v}) {}                   // NOLINT
+  Value(int64_t v) : v_(v) {}                        // NOLINT
+  Value(double v) : v_(v) {}                         // NOLINT
+  Value(std::string s) : v_(std::move(s)) {}         // NOLINT
+  Value(std::string_view s) : v_(std::string(s)) {}  // NOLINT
+  Value(const char* s) : v_(std::string(s)) {}       // NOLINT
   static Value None() { return Value(); }
   static Value List(ValueList items = {});
   static Value Tuple(ValueList items);
@@ -162,9 +165,18 @@ struct Callable {
   std::string name;
   HostFunction host;                      // kHost
   std::shared_ptr<const MacroDef> macro;  // kMacro (keeps its template's AST alive)
-  std::shared_ptr<Frame> closure;         // kMacro: scope it was defined in; null = globals only
-  Value receiver;                         // kMethod: the object `name` is called on
+  // kMacro: the scope it was defined in (null for macros loaded into an Environment, which
+  // see only globals). Weak, because that scope holds the macro itself; the evaluator keeps
+  // such scopes alive for the whole render.
+  std::weak_ptr<Frame> closure;
+  bool has_closure = false;
+  Value receiver;  // kMethod: the object `name` is called on
 };
+
+// True when storing `inserted` inside `container` would make a container contain itself
+// (directly or through nested lists/dicts). Such cycles are refused: with reference counting
+// they would never be freed, and printing them would not end.
+bool WouldCreateCycle(const Value& container, const Value& inserted);
 
 // Python repr of a string: 'it''s' -> "it's" (double quotes when the text holds ' and no ").
 std::string ReprString(std::string_view s);
