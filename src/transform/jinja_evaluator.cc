@@ -25,19 +25,9 @@ class Restore {
   T saved_;
 };
 
-// Items a for loop visits: list/tuple items, dict keys, string characters.
+// Items a for loop visits.
 Result<ValueList> Iterable(const Value& v) {
-  if (v.is_list()) return v.as_list();
-  if (v.is_dict()) {
-    ValueList keys;
-    for (const auto& [k, unused] : v.as_dict().entries()) keys.push_back(k);
-    return keys;
-  }
-  if (v.is_string()) {
-    ValueList chars;
-    for (auto& c : Utf8Chars(v.as_string())) chars.emplace_back(std::move(c));
-    return chars;
-  }
+  if (auto items = IterItems(v)) return std::move(*items);
   return Status::Invalid("cannot loop over a value of type '" + std::string(v.TypeName()) +
                          "' (expected a list, dict or string)");
 }

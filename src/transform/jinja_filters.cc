@@ -19,19 +19,9 @@ Status BadInput(std::string_view filter, std::string_view expected, const Value&
                          ", got '" + std::string(got.TypeName()) + "'");
 }
 
-// Items to iterate: list/tuple items, dict keys, string characters.
+// Items to iterate, or an error naming the filter.
 Result<ValueList> Iterate(std::string_view filter, const Value& v) {
-  if (v.is_list()) return v.as_list();
-  if (v.is_dict()) {
-    ValueList keys;
-    for (const auto& [k, unused] : v.as_dict().entries()) keys.push_back(k);
-    return keys;
-  }
-  if (v.is_string()) {
-    ValueList chars;
-    for (auto& c : Utf8Chars(v.as_string())) chars.emplace_back(std::move(c));
-    return chars;
-  }
+  if (auto items = IterItems(v)) return std::move(*items);
   return BadInput(filter, "a list, dict or string", v);
 }
 

@@ -340,6 +340,21 @@ std::string StripChars(std::string_view s, std::string_view chars, bool left, bo
   return std::string(s.substr(b, e - b));
 }
 
+std::optional<ValueList> IterItems(const Value& v) {
+  if (v.is_list()) return v.as_list();
+  if (v.is_dict()) {
+    ValueList keys;
+    for (const auto& [k, unused] : v.as_dict().entries()) keys.push_back(k);
+    return keys;
+  }
+  if (v.is_string()) {
+    ValueList chars;
+    for (auto& c : Utf8Chars(v.as_string())) chars.emplace_back(std::move(c));
+    return chars;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> Utf8Chars(std::string_view s) {
   std::vector<std::string> out;
   size_t i = 0;

@@ -7,6 +7,7 @@
 // Case conversion is ASCII only. Errors carry no location; the evaluator adds it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,9 @@ std::string Title(std::string_view s);
 std::string StripChars(std::string_view s, std::string_view chars, bool left, bool right);
 // Splits into UTF-8 code points (Python iterates strings by character).
 std::vector<std::string> Utf8Chars(std::string_view s);
+// What iterating `v` visits in Python: list/tuple items, dict keys, string characters;
+// nullopt for anything else (callers say what they expected).
+std::optional<ValueList> IterItems(const Value& v);
 // Python's str.format: {} {0} {name}, {{ and }}; format specs are refused.
 Result<std::string> PyFormat(std::string_view fmt, const CallArgs& args);
 
