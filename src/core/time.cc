@@ -9,19 +9,20 @@ namespace sluice {
 // Howard Hinnant's civil-from-days algorithm (public domain description).
 int32_t DaysFromCivil(int y, int m, int d) {
   y -= m <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
   const unsigned yoe = static_cast<unsigned>(y - era * 400);
   const unsigned doy = static_cast<unsigned>((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int>(doe) - 719468;
+  return static_cast<int32_t>(era * 146097 + doe - 719468);
 }
 
-void CivilFromDays(int32_t z, int* year, int* month, int* day) {
-  z += 719468;
-  const int era = (z >= 0 ? z : z - 146096) / 146097;
+void CivilFromDays(int32_t days, int* year, int* month, int* day) {
+  // In 64 bits: days near INT32_MAX would overflow the shift to the 0000-03-01 epoch.
+  const int64_t z = int64_t{days} + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
   const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int y = static_cast<int>(yoe) + era * 400;
+  const int y = static_cast<int>(yoe + era * 400);
   const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
   const unsigned mp = (5 * doy + 2) / 153;
   *day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
@@ -180,18 +181,22 @@ std::string FormatInterval(const Interval& iv) {
   if (iv.days) part(iv.days, "day");
   if (iv.micros || out.empty()) {
     if (!out.empty()) out += ' ';
-    int64_t us = iv.micros;
-    if (us < 0) {
+    // The magnitude as unsigned: -INT64_MIN is not an int64.
+    uint64_t us = static_cast<uint64_t>(iv.micros);
+    if (iv.micros < 0) {
       out += '-';
-      us = -us;
+      us = 0 - us;
     }
+    constexpr uint64_t kUs = kMicrosPerSecond;
     char buf[40];
-    const int64_t secs = us / kMicrosPerSecond;
-    std::snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld", static_cast<long long>(secs / 3600),
-                  static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+    const uint64_t secs = us / kUs;
+    std::snprintf(buf, sizeof(buf), "%02llu:%02llu:%02llu",
+                  static_cast<unsigned long long>(secs / 3600),
+                  static_cast<unsigned long long>(secs / 60 % 60),
+                  static_cast<unsigned long long>(secs % 60));
     out += buf;
-    if (us % kMicrosPerSecond) {
-      std::snprintf(buf, sizeof(buf), ".%06lld", static_cast<long long>(us % kMicrosPerSecond));
+    if (us % kUs) {
+      std::snprintf(buf, sizeof(buf), ".%06llu", static_cast<unsigned long long>(us % kUs));
       out += buf;
     }
   }

@@ -17,6 +17,14 @@ TEST(TimeTest, CivilRoundTripOverCenturies) {
     CivilFromDays(d, &y, &m, &dd);
     ASSERT_EQ(DaysFromCivil(y, m, dd), d);
   }
+  // The ends of the DATE range (found by fuzz/corpus/sql under UBSan: the shift to the
+  // civil epoch overflowed 32 bits).
+  for (const int32_t d : {INT32_MIN, INT32_MIN + 1, INT32_MAX - 1, INT32_MAX}) {
+    int y, m, dd;
+    CivilFromDays(d, &y, &m, &dd);
+    EXPECT_EQ(DaysFromCivil(y, m, dd), d) << y << "-" << m << "-" << dd;
+  }
+  EXPECT_EQ(FormatDate(INT32_MAX), "5881580-07-11");
   EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
   EXPECT_EQ(DaysFromCivil(2000, 3, 1), 11017);
 }
@@ -89,6 +97,7 @@ TEST(TimeTest, Durations) {
 TEST(TimeTest, IntervalText) {
   EXPECT_EQ(FormatInterval({0, 0, 0}), "00:00:00");
   EXPECT_EQ(FormatInterval({0, 1, -1500000}), "1 day -00:00:01.500000");
+  EXPECT_EQ(FormatInterval({0, 0, INT64_MIN}), "-2562047788:00:54.775808");
 }
 
 }  // namespace
