@@ -1,6 +1,5 @@
 #include "warehouse/duckdb_commit_log.h"
 
-#include "core/time.h"
 #include "warehouse/duckdb_result_reader.h"
 
 namespace sluice::warehouse {
@@ -57,39 +56,53 @@ Status DuckDBExec(duckdb_connection conn, const std::string& sql) {
   return st;
 }
 
-Status RecordCommit(duckdb_connection conn, const std::string& sink, int64_t checkpoint_id,
-                    const std::string& position) {
-  if (sink.empty()) return Status::Invalid("a commit needs a sink name; got an empty one");
-  SLUICE_RETURN_NOT_OK(DuckDBExec(conn, kCreateSql).WithContext("creating _sluice_commits"));
-  {
+namespace {
+
+class DuckDBCommitStore : public CommitStore {
+ public:
+  explicit DuckDBCommitStore(duckdb_connection conn) : conn_(conn) {}
+
+  Status EnsureTable() override { return DuckDBExec(conn_, kCreateSql); }
+
+  Result<std::optional<int64_t>> LockAndRead(const std::string& sink) override {
+    // DuckDB has no row locks: a concurrent writer of the same row fails at COMMIT
+    // ("Conflict on update"), which rolls its data back with it.
     Statement read;
     SLUICE_RETURN_NOT_OK(
-        read.Prepare(conn, "SELECT checkpoint_id FROM main._sluice_commits WHERE sink = ?"));
+        read.Prepare(conn_, "SELECT checkpoint_id FROM main._sluice_commits WHERE sink = ?"));
     duckdb_bind_varchar_length(read.get(), 1, sink.data(), sink.size());
     SLUICE_ASSIGN_OR_RETURN(QueryResult stored, read.Run());
-    if (stored.num_rows() > 0) {
-      const int64_t last = stored.batches[0]->column(0).Get<int64_t>(0);
-      if (last >= checkpoint_id) {
-        return Status::AlreadyExists(
-            "sink '" + sink + "' already committed checkpoint " + std::to_string(last) +
-            ", so checkpoint " + std::to_string(checkpoint_id) +
-            " is a replay and was not committed again");
-      }
-    }
+    if (stored.num_rows() == 0) return std::optional<int64_t>();
+    return std::optional<int64_t>(stored.batches[0]->column(0).Get<int64_t>(0));
   }
-  Statement write;
-  SLUICE_RETURN_NOT_OK(write.Prepare(
-      conn,
-      "INSERT INTO main._sluice_commits VALUES (?, ?, ?, ?) ON CONFLICT (sink) DO UPDATE SET "
-      "checkpoint_id = excluded.checkpoint_id, position = excluded.position, "
-      "committed_at = excluded.committed_at"));
-  duckdb_bind_varchar_length(write.get(), 1, sink.data(), sink.size());
-  duckdb_bind_int64(write.get(), 2, checkpoint_id);
-  duckdb_bind_varchar_length(write.get(), 3, position.data(), position.size());
-  duckdb_bind_timestamp(write.get(), 4, duckdb_timestamp{NowMicros()});
-  SLUICE_ASSIGN_OR_RETURN(QueryResult ignored, write.Run());
-  (void)ignored;
-  return Status::OK();
+
+  Status Write(const std::string& sink, int64_t checkpoint_id, const std::string& position,
+               int64_t committed_at_micros) override {
+    Statement write;
+    SLUICE_RETURN_NOT_OK(write.Prepare(
+        conn_,
+        "INSERT INTO main._sluice_commits VALUES (?, ?, ?, ?) ON CONFLICT (sink) DO UPDATE SET "
+        "checkpoint_id = excluded.checkpoint_id, position = excluded.position, "
+        "committed_at = excluded.committed_at"));
+    duckdb_bind_varchar_length(write.get(), 1, sink.data(), sink.size());
+    duckdb_bind_int64(write.get(), 2, checkpoint_id);
+    duckdb_bind_varchar_length(write.get(), 3, position.data(), position.size());
+    duckdb_bind_timestamp(write.get(), 4, duckdb_timestamp{committed_at_micros});
+    SLUICE_ASSIGN_OR_RETURN(QueryResult ignored, write.Run());
+    (void)ignored;
+    return Status::OK();
+  }
+
+ private:
+  duckdb_connection conn_;
+};
+
+}  // namespace
+
+Status RecordCommit(duckdb_connection conn, const std::string& sink, int64_t checkpoint_id,
+                    const std::string& position) {
+  DuckDBCommitStore store(conn);
+  return RecordCommit(&store, sink, checkpoint_id, position);
 }
 
 Result<std::optional<CommitRecord>> ReadCommit(duckdb_connection conn, std::string_view sink) {

@@ -11,21 +11,18 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "warehouse/commit_log.h"
 #include "warehouse/warehouse.h"
 
 namespace sluice::warehouse {
-
-// The table's name in the warehouse's default schema.
-inline constexpr const char* kCommitsTable = "_sluice_commits";
 
 // Runs `sql` (one or more statements) on `conn`, discarding rows; Invalid with
 // DuckDB's message on error.
 Status DuckDBExec(duckdb_connection conn, const std::string& sql);
 
-// In the caller's open transaction on `conn`: creates `_sluice_commits` if missing,
-// refuses a replay (AlreadyExists when the stored checkpoint id of `sink` is >=
-// `checkpoint_id`, the message naming both ids) and otherwise inserts or updates the
-// sink's row with `committed_at` = now. Fails with Invalid for an empty sink name.
+// In the caller's open transaction on `conn`: RecordCommit (commit_log.h) over DuckDB's
+// `main._sluice_commits`. Concurrent writers of one sink are stopped by DuckDB's
+// write-conflict detection at COMMIT (or see the other's row: AlreadyExists).
 Status RecordCommit(duckdb_connection conn, const std::string& sink, int64_t checkpoint_id,
                     const std::string& position);
 

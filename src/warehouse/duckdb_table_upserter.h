@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/schema.h"
+#include "warehouse/change_stager.h"
 #include "warehouse/changelog.h"
 #include "warehouse/duckdb_chunk_writer.h"
 #include "warehouse/table_name.h"
@@ -47,12 +48,12 @@ class DuckDBTableUpserter : public TableUpserter {
   Status Close() override;
 
  private:
-  DuckDBTableUpserter(duckdb_connection conn, TableName table, Schema staging_schema,
-                      std::vector<int> key_columns, std::vector<std::string> key_names,
-                      std::string staging);
+  DuckDBTableUpserter(duckdb_connection conn, TableName table, const Schema& schema,
+                      const UpsertKeys& keys, std::string staging);
   Status Open();
-  void BuildSql(const Schema& schema);
-  Status WriteRows(const RecordBatch& rows, const std::vector<ChangeOp>& ops);
+  void BuildSql(const Schema& schema, const std::vector<int>& key_columns);
+  // Loads a batch from ChangeStager into the staging table (opening the transaction).
+  Status WriteStaged(Result<RecordBatchPtr> staged);
   // Writes the staged changes into the target table (inside the open transaction).
   Status ApplyStaged();
   void DiscardPending();
@@ -60,18 +61,12 @@ class DuckDBTableUpserter : public TableUpserter {
 
   duckdb_connection conn_;
   TableName table_;
-  Schema staging_schema_;  // the upsert schema + _sluice_delete BOOLEAN + _sluice_seq BIGINT
-  int num_fields_;         // fields of the upsert schema
-  std::vector<int> key_columns_;
+  ChangeStager stager_;  // its staging schema: the upsert schema + _sluice_delete, _sluice_seq
   std::string staging_;  // table name in the temp catalog
   std::string dedupe_sql_;
   std::string apply_sql_;
   DuckDBChunkWriter writer_;
-  ChangeCompactor compactor_;
-  std::vector<int32_t> selection_;
-  std::vector<ChangeOp> all_inserts_;  // ops for Write
   duckdb_appender appender_ = nullptr;  // null after an error until the next write
-  int64_t next_seq_ = 0;
   int64_t staged_batches_ = 0;  // since the last flush
   bool in_transaction_ = false;
   bool closed_ = false;

@@ -116,6 +116,26 @@ Status PostgresExec(PGconn* conn, const std::string& sql) {
   return PostgresError(conn, res.get());
 }
 
+Status PostgresCommit(PGconn* conn, const std::string& what) {
+  PGresultPtr res(PQexec(conn, "COMMIT"));
+  if (res == nullptr || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+    Status st = PostgresError(conn, res.get());
+    if (st.code() == StatusCode::kIOError) {
+      return Status::IOError(st.message() + "; it went during COMMIT, so whether " + what +
+                             " committed is unknown (LastCommit on a new connection tells for "
+                             "exactly-once loads)");
+    }
+    (void)PostgresExec(conn, "ROLLBACK");
+    return Status(st.code(), what + " were rolled back: " + st.message());
+  }
+  if (std::strcmp(PQcmdStatus(res.get()), "COMMIT") != 0) {
+    return Status::Invalid(what +
+                           " were rolled back: the server aborted the transaction (a statement "
+                           "run on this connection since then failed)");
+  }
+  return Status::OK();
+}
+
 Result<std::vector<TextRow>> PostgresQueryText(
     PGconn* conn, const std::string& sql, const std::vector<std::optional<std::string>>& params) {
   std::vector<const char*> values;

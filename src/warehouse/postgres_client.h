@@ -29,6 +29,13 @@ Status PostgresError(PGconn* conn, const PGresult* res);
 // Runs `sql` (one or more statements, simple protocol), discarding rows.
 Status PostgresExec(PGconn* conn, const std::string& sql);
 
+// Commits the open transaction on `conn`. `what` names what is committed, for
+// messages ("rows written to t since the last flush"). When the server aborted the
+// transaction earlier (COMMIT then answers ROLLBACK) or refuses the commit, returns
+// Invalid "<what> were rolled back: <why>". When the connection is lost during COMMIT,
+// returns IOError saying the outcome is unknown (the server may have committed).
+Status PostgresCommit(PGconn* conn, const std::string& what);
+
 // One row of a text-format result; nullopt for NULL.
 using TextRow = std::vector<std::optional<std::string>>;
 

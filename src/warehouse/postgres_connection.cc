@@ -4,8 +4,10 @@
 #include <cstdlib>
 
 #include "warehouse/postgres_client.h"
+#include "warehouse/postgres_commit_log.h"
 #include "warehouse/postgres_result_reader.h"
 #include "warehouse/postgres_table_appender.h"
+#include "warehouse/postgres_table_upserter.h"
 
 namespace sluice::warehouse {
 
@@ -159,7 +161,9 @@ Result<std::vector<PostgresConnection::ExistingColumn>> PostgresConnection::Colu
   static const char* kSql =
       "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
       "(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::text, "
-      "(CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END)::text "
+      "(CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END)::text, "
+      "pg_catalog.format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, "
+      "CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END) "
       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
       "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
   SLUICE_ASSIGN_OR_RETURN(auto rows, PostgresQueryText(conn_, kSql, {table.oid}));
@@ -170,6 +174,7 @@ Result<std::vector<PostgresConnection::ExistingColumn>> PostgresConnection::Colu
     col.type_name = *row[1];
     col.oid = static_cast<PgOid>(std::strtoul(row[2]->c_str(), nullptr, 10));
     col.typmod = std::atoi(row[3]->c_str());
+    col.base_type_name = *row[4];
     out.push_back(std::move(col));
   }
   return out;
@@ -261,6 +266,43 @@ Result<std::unique_ptr<TableAppender>> PostgresConnection::Append(std::string_vi
   }
   copy += ") FROM STDIN (FORMAT binary)";
   return PostgresTableAppender::Make(conn_, name, schema, std::move(copy));
+}
+
+Result<std::unique_ptr<TableUpserter>> PostgresConnection::Upsert(
+    std::string_view table, const Schema& schema, const std::vector<std::string>& key_columns) {
+  SLUICE_ASSIGN_OR_RETURN(TableName name, ParseTableName(table));
+  SLUICE_RETURN_NOT_OK(CheckDistinctFields(name, schema));
+  SLUICE_ASSIGN_OR_RETURN(auto found, FindTable(name));
+  if (!found) {
+    return Status::Invalid("cannot upsert into table " + name.ToString() +
+                           ": it does not exist; create it first (EnsureTable)");
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto existing, Columns(*found));
+  std::vector<PostgresTableUpserter::TargetColumn> columns;
+  for (const Field& f : schema.fields()) {
+    const ExistingColumn* col = FindColumn(existing, f.name);
+    if (col == nullptr) {
+      return Status::Invalid("cannot upsert into table " + name.ToString() +
+                             ": it has no column '" + f.name +
+                             "'; EnsureTable adds missing columns");
+    }
+    if (!PostgresColumnAccepts(f.type, col->oid, col->typmod)) {
+      return Status::Invalid("cannot upsert into table " + name.ToString() + ": column '" +
+                             f.name + "' has type " + col->type_name +
+                             " in the warehouse, but the data has type " + f.type.ToString() +
+                             " (" + PostgresTypeName(f.type) + " in PostgreSQL)");
+    }
+    columns.push_back({col->name, col->base_type_name});
+  }
+  return PostgresTableUpserter::Make(conn_, found->name, name.ToString(), schema, columns,
+                                     key_columns);
+}
+
+Result<std::optional<CommitRecord>> PostgresConnection::LastCommit(std::string_view sink) {
+  if (sink.find('\0') != std::string_view::npos) {
+    return Status::Invalid("a sink name holds a NUL byte; use printable text");
+  }
+  return ReadPostgresCommit(conn_, sink);
 }
 
 }  // namespace sluice::warehouse

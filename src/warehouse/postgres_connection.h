@@ -29,6 +29,12 @@ class PostgresConnection : public Connection {
   Status EnsureTable(std::string_view table, const Schema& schema) override;
   Result<std::unique_ptr<TableAppender>> Append(std::string_view table,
                                                 const Schema& schema) override;
+  // DELETE + INSERT from a TEMP staging table loaded by binary COPY; see
+  // postgres_table_upserter.h. The connection must not be inside a transaction.
+  Result<std::unique_ptr<TableUpserter>> Upsert(
+      std::string_view table, const Schema& schema,
+      const std::vector<std::string>& key_columns) override;
+  Result<std::optional<CommitRecord>> LastCommit(std::string_view sink) override;
 
  private:
   // A table or view as the catalog spells it.
@@ -39,6 +45,7 @@ class PostgresConnection : public Connection {
   struct ExistingColumn {
     std::string name;
     std::string type_name;  // format_type(): "numeric(12,2)"
+    std::string base_type_name;  // the same for a domain's base type
     PgOid oid = 0;
     int typmod = -1;
   };

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "core/buffer.h"
 #include "core/schema.h"
+#include "warehouse/postgres_copy_buffer.h"
 #include "warehouse/table_name.h"
 #include "warehouse/warehouse.h"
 
@@ -39,6 +39,10 @@ class PostgresTableAppender : public TableAppender {
   Status Write(const RecordBatch& batch) override;
   Status Flush() override;
   Status Close() override;
+  // Ships the pending rows, then records the commit (postgres_commit_log.h) in the same
+  // transaction and commits both.
+  Status FlushWithCommit(const std::string& sink, int64_t checkpoint_id,
+                         const std::string& position) override;
 
  private:
   PostgresTableAppender(PGconn* conn, TableName table, Schema schema, std::string copy_sql)
@@ -46,9 +50,10 @@ class PostgresTableAppender : public TableAppender {
         table_(std::move(table)),
         schema_(std::move(schema)),
         copy_sql_(std::move(copy_sql)) {}
-  // Appends the rows of `batch` to buffer_ in the binary COPY format.
-  void Encode(const RecordBatch& batch);
-  // Ships buffer_ as one COPY inside the transaction (opening it if needed).
+  // Opens the appender's transaction unless it is open; refuses a connection that is
+  // inside a transaction the appender did not open.
+  Status Begin();
+  // Ships the encoded rows as one COPY inside the transaction (opening it if needed).
   Status SendCopy();
   // Drops buffered rows and rolls back the open transaction.
   void DiscardPending();
@@ -59,11 +64,9 @@ class PostgresTableAppender : public TableAppender {
   TableName table_;
   Schema schema_;
   std::string copy_sql_;
-  Buffer buffer_;  // COPY header + encoded rows not yet sent
-  int64_t buffered_rows_ = 0;
+  PostgresCopyBuffer copy_;  // rows encoded and not yet sent
   bool in_transaction_ = false;
   bool closed_ = false;
-  std::vector<int64_t> cursor_;  // per row of the batch being encoded: next byte to write
 };
 
 }  // namespace sluice::warehouse

@@ -1,5 +1,5 @@
 // The warehouse: where sluice lands tables and runs SQL over them. An interface with
-// one adapter per database (DuckDB today, embedded; PostgreSQL later), so nothing above
+// one adapter per database (DuckDB, embedded, and PostgreSQL, a server), so nothing above
 // this module names a particular database.
 //
 // Thread safety: a Warehouse is safe for concurrent use from many threads; each thread
