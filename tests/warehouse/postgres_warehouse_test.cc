@@ -1,4 +1,4 @@
-// The PostgreSQL adapter against a real server (see postgres_test_server.h).
+// The PostgreSQL adapter against a real server (see warehouse/scratch_postgres.h).
 #include "warehouse/postgres_warehouse.h"
 
 #include <gtest/gtest.h>
@@ -12,14 +12,14 @@
 
 #include "core/time.h"
 #include "core/value.h"
-#include "postgres_test_server.h"
+#include "warehouse/scratch_postgres.h"
 #include "warehouse_test_util.h"
 
 namespace sluice::warehouse {
 namespace {
 
-using testing::FreeLoopbackPort;
-using testing::PostgresTestServer;
+using warehouse::FreeLoopbackPort;
+using warehouse::ScratchPostgres;
 using testing::Scalar;
 
 std::unique_ptr<Connection> Connect(Warehouse* wh) {
@@ -107,7 +107,7 @@ std::vector<Column> Concat(const SchemaPtr& schema, const std::vector<RecordBatc
 class PostgresWarehouseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    PostgresTestServer& server = PostgresTestServer::Shared();
+    ScratchPostgres& server = ScratchPostgres::Shared();
     ASSERT_TRUE(server.ok()) << server.error();
     db_ = "t_";
     for (char c : std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())) {
@@ -133,7 +133,7 @@ class PostgresWarehouseTest : public ::testing::Test {
 };
 
 TEST_F(PostgresWarehouseTest, DescribeNeverShowsThePassword) {
-  const int port = PostgresTestServer::Shared().port();
+  const int port = ScratchPostgres::Shared().port();
   const std::string want = "postgres://sluice@127.0.0.1:" + std::to_string(port) + "/" + db_;
   EXPECT_EQ(wh_->Describe(), want);
   // Trust authentication ignores the password, so these connect; none may show it.
@@ -167,7 +167,7 @@ TEST_F(PostgresWarehouseTest, ConnectionErrorsSayWhatToCheck) {
             0u)
       << msg;
   EXPECT_EQ(msg.find("hunter2"), std::string::npos) << msg;
-  auto missing_db = OpenPostgres(PostgresTestServer::Shared().Url("no_such_db"));
+  auto missing_db = OpenPostgres(ScratchPostgres::Shared().Url("no_such_db"));
   EXPECT_NE(missing_db.status().message().find("does not exist"), std::string::npos)
       << missing_db.status().message();
 }

@@ -1,6 +1,6 @@
 // The warehouses that adapter-independent tests run against: DuckDB (a file in a
 // temporary folder) and PostgreSQL (a fresh database per test on the process's shared
-// throwaway server, see postgres_test_server.h). Used with GoogleTest typed tests:
+// throwaway server, see warehouse/scratch_postgres.h). Used with GoogleTest typed tests:
 //
 //   TYPED_TEST_SUITE(UpsertTest, WarehouseTargets, TargetNames);
 //
@@ -16,7 +16,7 @@
 #include <set>
 #include <string>
 
-#include "postgres_test_server.h"
+#include "warehouse/scratch_postgres.h"
 #include "warehouse/duckdb_warehouse.h"
 #include "warehouse/postgres_warehouse.h"
 #include "warehouse_test_util.h"
@@ -42,7 +42,7 @@ class PostgresTarget {
  public:
   static constexpr bool kIsDuckDB = false;
   Result<std::unique_ptr<Warehouse>> Open(const std::string& name) {
-    PostgresTestServer& server = PostgresTestServer::Shared();
+    ScratchPostgres& server = ScratchPostgres::Shared();
     if (!server.ok()) return Status::IOError(server.error());
     const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
     const size_t h = std::hash<std::string>()(std::string(info->test_suite_name()) + "." +

@@ -1,0 +1,338 @@
+#include "transform/project_files.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <system_error>
+
+#include "project/yaml_reader.h"
+
+namespace sluice::transform {
+
+namespace fs = std::filesystem;
+
+bool ReadProjectFile(const fs::path& path, const std::string& shown, std::string* out,
+                     Diagnostics* diag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diag->Error(SourceLocation{shown, 0, 0},
+                std::string("cannot open the file: ") + std::strerror(errno),
+                "check that it exists and is readable");
+    return false;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) {
+    diag->Error(SourceLocation{shown, 0, 0}, "cannot read the file", "check that it is readable");
+    return false;
+  }
+  *out = std::move(buf).str();
+  return true;
+}
+
+void AppendSorted(const Diagnostics& local, Diagnostics* diag) {
+  std::vector<const Diagnostic*> items;
+  for (const Diagnostic& d : local.items()) items.push_back(&d);
+  std::stable_sort(items.begin(), items.end(), [](const Diagnostic* a, const Diagnostic* b) {
+    if (a->location.line != b->location.line) return a->location.line < b->location.line;
+    return a->location.column < b->location.column;
+  });
+  for (const Diagnostic* d : items) {
+    if (d->formatted) {
+      diag->AddFormatted(d->message);
+    } else {
+      diag->Error(d->location, d->message, d->hint);
+    }
+  }
+}
+
+namespace {
+
+struct Word {
+  std::string text;  // unquoted
+  bool quoted = false;
+  int line = 0;
+  int column = 0;
+};
+
+bool IsWordChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// Splits SQL into words (identifiers, keywords, dotted names), "\"quoted\"" identifiers and
+// ';', skipping comments, string literals and other punctuation.
+std::vector<Word> SqlWords(std::string_view s) {
+  std::vector<Word> out;
+  int line = 1;
+  size_t line_start = 0;
+  size_t i = 0;
+  auto advance = [&](size_t to) {
+    for (; i < to && i < s.size(); ++i) {
+      if (s[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+  };
+  while (i < s.size()) {
+    const char c = s[i];
+    const int col = static_cast<int>(i - line_start) + 1;
+    if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      const size_t end = s.find('\n', i);
+      advance(end == std::string_view::npos ? s.size() : end);
+    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
+      const size_t end = s.find("*/", i + 2);
+      advance(end == std::string_view::npos ? s.size() : end + 2);
+    } else if (c == '\'') {
+      size_t j = i + 1;
+      while (j < s.size() && !(s[j] == '\'' && (j + 1 >= s.size() || s[j + 1] != '\''))) {
+        j += (s[j] == '\'' ? 2 : 1);
+      }
+      advance(j + 1);
+    } else if (c == '"') {
+      const size_t end = s.find('"', i + 1);
+      const size_t stop = end == std::string_view::npos ? s.size() : end;
+      out.push_back(Word{std::string(s.substr(i + 1, stop - i - 1)), true, line, col});
+      advance(stop + 1);
+    } else if (c == ';') {
+      out.push_back(Word{";", false, line, col});
+      advance(i + 1);
+    } else if (IsWordChar(c)) {
+      size_t j = i;
+      while (j < s.size() && (IsWordChar(s[j]) || s[j] == '"')) ++j;
+      std::string w(s.substr(i, j - i));
+      w.erase(std::remove(w.begin(), w.end(), '"'), w.end());
+      out.push_back(Word{std::move(w), false, line, col});
+      advance(j);
+    } else {
+      advance(i + 1);
+    }
+  }
+  return out;
+}
+
+bool Is(const Word& w, const char* keyword) {
+  if (w.quoted || w.text.size() != std::strlen(keyword)) return false;
+  for (size_t i = 0; i < w.text.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(w.text[i])) != keyword[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<StreamTable> ScanStreamTables(std::string_view text, const std::string& path,
+                                          const std::map<std::string, std::string>& sources) {
+  std::vector<StreamTable> out;
+  const std::vector<Word> words = SqlWords(text);
+  size_t i = 0;
+  while (i < words.size()) {
+    size_t end = i;
+    while (end < words.size() && words[end].text != ";") ++end;
+    if (end - i >= 4 && Is(words[i], "CREATE") && Is(words[i + 1], "MATERIALIZED") &&
+        Is(words[i + 2], "VIEW")) {
+      const Word& name = words[i + 3];
+      StreamTable t;
+      t.name = name.text;
+      t.path = path;
+      t.location = SourceLocation{path, name.line, name.column};
+      std::set<std::string> inputs;
+      for (size_t k = i + 4; k + 1 < end; ++k) {
+        if (!Is(words[k], "FROM") && !Is(words[k], "JOIN")) continue;
+        const std::string& ref = words[k + 1].text;
+        const std::string first = ref.substr(0, ref.find('.'));
+        if (sources.count(first) > 0) inputs.insert(first);
+      }
+      t.inputs.assign(inputs.begin(), inputs.end());
+      out.push_back(std::move(t));
+    }
+    i = end + 1;
+  }
+  return out;
+}
+
+namespace {
+
+bool HasExtension(const std::string& name, const std::vector<std::string>& exts) {
+  for (const std::string& e : exts) {
+    if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Every file below <dir>/<root> ending in one of `exts`, as (path relative to dir, folders
+// below root), sorted. `skip_folder` (may be empty) is a top-level folder not descended.
+std::vector<std::pair<std::string, std::vector<std::string>>> ListTree(
+    const fs::path& dir, const std::string& root, const std::vector<std::string>& exts,
+    const std::string& skip_folder, Diagnostics* diag) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  std::error_code ec;
+  const fs::path base = dir / root;
+  if (!fs::exists(base, ec)) return out;
+  if (!fs::is_directory(base, ec)) {
+    diag->Error(SourceLocation{root, 0, 0}, root + " is a file, not a folder",
+                "move it away or change the project's paths");
+    return out;
+  }
+  fs::recursive_directory_iterator it(base, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const fs::path& abs = it->path();
+    const std::string fname = abs.filename().string();
+    if (!fname.empty() && fname[0] == '.') {
+      if (it->is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    const fs::path rel_to_root = abs.lexically_relative(base);
+    if (it->is_directory(ec)) {
+      if (it.depth() == 0 && !skip_folder.empty() && fname == skip_folder) {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    if (!HasExtension(fname, exts)) continue;
+    std::vector<std::string> folders;
+    for (const auto& part : rel_to_root.parent_path()) folders.push_back(part.string());
+    out.emplace_back((fs::path(root) / rel_to_root).generic_string(), std::move(folders));
+  }
+  if (ec) {
+    diag->Error(SourceLocation{root, 0, 0}, "cannot list the folder: " + ec.message(),
+                "check its permissions");
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string Stem(const std::string& path) { return fs::path(path).stem().string(); }
+
+void ReadFiles(DbtProject* p, const std::vector<std::string>& roots,
+               const std::vector<std::string>& exts, bool read_text,
+               const std::string& skip_folder, std::vector<ModelFile>* out, Diagnostics* diag) {
+  const fs::path dir(p->dir);
+  for (const std::string& root : roots) {
+    for (auto& [rel, folders] : ListTree(dir, root, exts, skip_folder, diag)) {
+      ModelFile f;
+      f.name = Stem(rel);
+      f.path = rel;
+      f.abs_path = (dir / rel).string();
+      f.folders = std::move(folders);
+      if (read_text && !ReadProjectFile(dir / rel, rel, &f.text, diag)) continue;
+      out->push_back(std::move(f));
+    }
+  }
+  std::sort(out->begin(), out->end(),
+            [](const ModelFile& a, const ModelFile& b) { return a.path < b.path; });
+}
+
+const std::vector<std::string> kSchemaKeys = {
+    "version",   "models",         "sources",       "seeds",      "snapshots",
+    "macros",    "exposures",      "metrics",       "analyses",   "semantic_models",
+    "saved_queries", "unit_tests", "groups",        "data_tests", "tests"};
+
+void ReadSources(const SchemaFile& f, DbtProject* p, Diagnostics* diag) {
+  const ConfigValue* sources = f.root.Find("sources");
+  if (sources == nullptr || sources->is_null()) return;
+  if (!sources->is_list()) {
+    diag->Error(sources->location, "'sources' must be a list of sources",
+                "write each source as '- name: ...'");
+    return;
+  }
+  for (const ConfigValue& src : sources->items) {
+    const ConfigValue* name = src.Find("name");
+    if (!src.is_map() || name == nullptr || !name->is_scalar()) {
+      diag->Error(src.location, "a source needs a 'name'", "write '- name: my_source'");
+      continue;
+    }
+    const ConfigValue* schema = src.Find("schema");
+    const ConfigValue* tables = src.Find("tables");
+    if (tables == nullptr || tables->is_null()) continue;
+    if (!tables->is_list()) {
+      diag->Error(tables->location, "'tables' must be a list", "write each as '- name: ...'");
+      continue;
+    }
+    for (const ConfigValue& table : tables->items) {
+      const ConfigValue* tname = table.Find("name");
+      if (!table.is_map() || tname == nullptr || !tname->is_scalar()) {
+        diag->Error(table.location, "a source table needs a 'name'", "write '- name: my_table'");
+        continue;
+      }
+      SourceTable t;
+      t.source_name = name->scalar;
+      t.table_name = tname->scalar;
+      t.schema = schema != nullptr && schema->is_scalar() ? schema->scalar : name->scalar;
+      const ConfigValue* ident = table.Find("identifier");
+      t.identifier = ident != nullptr && ident->is_scalar() ? ident->scalar : tname->scalar;
+      const ConfigValue* desc = table.Find("description");
+      if (desc != nullptr && desc->is_scalar()) t.description = desc->scalar;
+      t.path = f.path;
+      t.location = tname->location;
+      t.entry = table;
+      const auto key = std::make_pair(t.source_name, t.table_name);
+      auto found = p->sources.find(key);
+      if (found != p->sources.end()) {
+        diag->Error(t.location,
+                    "source table '" + t.source_name + "." + t.table_name +
+                        "' is also declared at " + found->second.location.ToString(),
+                    "declare each source table once");
+        continue;
+      }
+      p->sources.emplace(key, std::move(t));
+    }
+  }
+}
+
+void ReadSchemaFiles(DbtProject* p, Diagnostics* diag) {
+  std::vector<std::string> roots = p->model_paths;
+  for (const auto& r : p->seed_paths) roots.push_back(r);
+  for (const auto& r : p->snapshot_paths) roots.push_back(r);
+  std::set<std::string> seen;
+  const fs::path dir(p->dir);
+  for (const std::string& root : roots) {
+    for (auto& [rel, folders] : ListTree(dir, root, {".yml", ".yaml"}, "", diag)) {
+      if (!seen.insert(rel).second) continue;
+      Diagnostics local;
+      SchemaFile f;
+      f.path = rel;
+      std::string text;
+      if (ReadProjectFile(dir / rel, rel, &text, &local)) {
+        Result<ConfigValue> root_value = project::ParseYaml(text, rel, &local, &p->secrets);
+        if (root_value.ok() && root_value->is_map()) {
+          f.root = std::move(*root_value);
+          OptionReader r(f.root, &local);
+          for (const std::string& k : kSchemaKeys) r.Node(k);
+          r.Finish();
+          ReadSources(f, p, &local);
+        } else if (root_value.ok() && !root_value->is_null()) {
+          local.Error(root_value->location, "a schema file must be a map",
+                      "start it with 'version: 2' and 'models:' or 'sources:'");
+        }
+      }
+      AppendSorted(local, diag);
+      p->schema_files.push_back(std::move(f));
+    }
+  }
+  std::sort(p->schema_files.begin(), p->schema_files.end(),
+            [](const SchemaFile& a, const SchemaFile& b) { return a.path < b.path; });
+}
+
+}  // namespace
+
+void CollectProjectFiles(DbtProject* p, Diagnostics* diag) {
+  ReadFiles(p, p->model_paths, {".sql"}, true, "", &p->models, diag);
+  ReadFiles(p, p->seed_paths, {".csv"}, false, "", &p->seeds, diag);
+  ReadFiles(p, p->snapshot_paths, {".sql"}, true, "", &p->snapshots, diag);
+  // tests/generic/ holds {% test %} definitions in dbt, not singular tests.
+  ReadFiles(p, p->test_paths, {".sql"}, true, "generic", &p->tests, diag);
+  std::vector<ModelFile> macros;
+  ReadFiles(p, p->macro_paths, {".sql"}, true, "", &macros, diag);
+  for (ModelFile& m : macros) p->macros.push_back(MacroFile{m.path, std::move(m.text)});
+  ReadSchemaFiles(p, diag);
+}
+
+}  // namespace sluice::transform
