@@ -6,6 +6,8 @@
 
 #include "e2e/e2e_util.h"
 #include "warehouse/duckdb_warehouse.h"
+#include "warehouse/postgres_warehouse.h"
+#include "warehouse/scratch_postgres.h"
 
 namespace sluice::e2e {
 namespace {
@@ -127,6 +129,62 @@ TEST(DbtRunnerE2E, SeedBuildTestOnAPlainDbtProject) {
   // Invalid usage: exit code 2.
   EXPECT_EQ(Sluice("build " + d + " -s no_such_model").exit_code, 2);
   EXPECT_EQ(Sluice("build " + d + " --resource-type table").exit_code, 2);
+}
+
+// The same plain dbt project, with a dbt profiles.yml that selects a PostgreSQL target (a
+// real throwaway server): seeds, models, the snapshot and the tests all run there.
+TEST(DbtRunnerE2E, ProfilesYmlSelectsAPostgresTarget) {
+  const auto& pg = warehouse::ScratchPostgres::Shared();
+  ASSERT_TRUE(pg.ok()) << pg.error();
+  {
+    auto admin = warehouse::OpenPostgres(pg.Url());
+    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+    auto conn = (*admin)->Connect();
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_TRUE((*conn)->Execute("DROP DATABASE IF EXISTS dbt_e2e").ok());
+    ASSERT_TRUE((*conn)->Execute("CREATE DATABASE dbt_e2e").ok());
+  }
+  TempDir dir;
+  WriteProject(dir);
+  dir.Write("models/schema.yml",
+            "version: 2\nmodels:\n  - name: stg_orders\n    columns:\n"
+            "      - name: order_id\n        tests: [not_null, unique]\n");
+  dir.Write("profiles.yml",
+            "shopdbt:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n"
+            "      host: 127.0.0.1\n      port: \"{{ env_var('SLUICE_E2E_PG_PORT') }}\"\n"
+            "      user: sluice\n      password: \"{{ env_var('SLUICE_E2E_PG_PASSWORD', '') }}\"\n"
+            "      dbname: dbt_e2e\n      schema: analytics\n      threads: 2\n");
+  setenv("SLUICE_E2E_PG_PORT", std::to_string(pg.port()).c_str(), 1);
+  const std::string d = Quote(dir.str());
+
+  CommandResult build = Sluice("build " + d);
+  ASSERT_EQ(build.exit_code, 0) << build.output;
+  EXPECT_NE(build.output.find("on postgres"), std::string::npos) << build.output;
+  EXPECT_NE(build.output.find("OK loaded seed analytics.raw_orders"), std::string::npos)
+      << build.output;
+  EXPECT_NE(build.output.find("OK created snapshot snapshots.orders_snapshot"), std::string::npos)
+      << build.output;
+  EXPECT_NE(build.output.find("ERROR=0 SKIP=0"), std::string::npos) << build.output;
+
+  auto wh = warehouse::OpenPostgres(pg.Url("dbt_e2e"));
+  ASSERT_TRUE(wh.ok()) << wh.status().ToString();
+  auto conn = (*wh)->Connect();
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto r = (*conn)->Query(
+      "SELECT string_agg(customer_id || '=' || revenue, ',' ORDER BY customer_id) "
+      "FROM analytics.customer_revenue");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->batches[0]->column(0).GetString(0), "1=17.5,2=20,3=5.25");
+  auto snap = (*conn)->Query("SELECT count(*) FROM snapshots.orders_snapshot");
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  EXPECT_EQ(snap->batches[0]->column(0).Get<int64_t>(0), 4);
+
+  // The incremental run merges on the server too.
+  build = Sluice("build " + d + " -s customer_revenue");
+  ASSERT_EQ(build.exit_code, 0) << build.output;
+  EXPECT_NE(build.output.find("OK merged into incremental model analytics.customer_revenue"),
+            std::string::npos)
+      << build.output;
 }
 
 }  // namespace
