@@ -40,8 +40,20 @@ enum class BoundOp : uint8_t {
   kReplace, kAbs,
   kRound,      // (x[, digits]); DECIMAL digits are a constant
   kFloor, kCeil,
-  kRegexpMatches,  // (s, constant pattern)
+  kRegexpMatches,  // (s, constant pattern); a flag 'i' is folded into the pattern as (?i)
   kDateTrunc,      // (constant unit, timestamp)
+  // kernels_text.cc
+  kRegexpExtract,  // (s, constant pattern, constant INT64 group): NULL when no match
+  kSplitPart,      // (s, delimiter, INT64 n): PostgreSQL, 1-based, '' out of range
+  kSplitIndex,     // (s, delimiter, INT64 n): Flink, 0-based, NULL out of range
+  kCountChar,      // (s, c) -> INT64 occurrences of c
+  // kernels_datetime.cc
+  kExtract,        // (constant field name, timestamp) -> INT64
+  kDateFormat,     // (timestamp, constant format); flag = PostgreSQL to_char style
+  // kernels_json.cc: (json text, constant path: '$.a.b[0]', a key, or an INT index)
+  kJsonExtract,        // the value's JSON text (->)
+  kJsonExtractString,  // strings unquoted, other values as JSON text (->>)
+  kJsonValue,          // scalars only (strings unquoted); objects and arrays give NULL
 };
 
 struct BoundExpr {

@@ -118,6 +118,18 @@ Result<KernelPtr> ExpressionCompiler::Build(const BoundExpr& e, std::vector<Kern
       return MakeLogicKernel(e, std::move(args));
     case BoundOp::kCast:
       return MakeCastKernel(e, std::move(args), std::move(site));
+    case BoundOp::kRegexpExtract:
+    case BoundOp::kSplitPart:
+    case BoundOp::kSplitIndex:
+    case BoundOp::kCountChar:
+      return MakeTextKernel(e, std::move(args), std::move(site));
+    case BoundOp::kExtract:
+    case BoundOp::kDateFormat:
+      return MakeDateTimeKernel(e, std::move(args), std::move(site));
+    case BoundOp::kJsonExtract:
+    case BoundOp::kJsonExtractString:
+    case BoundOp::kJsonValue:
+      return MakeJsonKernel(e, std::move(args));
     case BoundOp::kConstant:
     case BoundOp::kColumn:
       break;

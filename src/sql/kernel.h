@@ -147,5 +147,8 @@ Result<KernelPtr> MakeLogicKernel(const BoundExpr& e, std::vector<KernelPtr> arg
 Result<KernelPtr> MakeStringKernel(const BoundExpr& e, std::vector<KernelPtr> args, ErrorSite site);
 Result<KernelPtr> MakeCastKernel(const BoundExpr& e, std::vector<KernelPtr> args, ErrorSite site);
 Result<KernelPtr> MakeMathKernel(const BoundExpr& e, std::vector<KernelPtr> args, ErrorSite site);
+Result<KernelPtr> MakeTextKernel(const BoundExpr& e, std::vector<KernelPtr> args, ErrorSite site);
+Result<KernelPtr> MakeDateTimeKernel(const BoundExpr& e, std::vector<KernelPtr> args, ErrorSite site);
+Result<KernelPtr> MakeJsonKernel(const BoundExpr& e, std::vector<KernelPtr> args);
 
 }  // namespace sluice::sql

@@ -9,6 +9,7 @@
 #include "sql/bound_expr.h"
 #include "sql/kernel.h"
 #include "sql/like_pattern.h"
+#include "sql/regexp_prefilter.h"
 
 namespace sluice::sql {
 
@@ -100,10 +101,11 @@ class StringKernel final : public Kernel {
       case StrFn::kUpper: {
         const std::string_view s = Str(a[0], i);
         char* out = b->Reserve(s.size());
-        const bool up = fn_ == StrFn::kUpper;
+        // ASCII only, branch-free (std::tolower is a locale-aware library call per byte).
+        const unsigned char lo = fn_ == StrFn::kUpper ? 'a' : 'A';
         for (size_t k = 0; k < s.size(); ++k) {
           const auto c = static_cast<unsigned char>(s[k]);
-          out[k] = static_cast<char>(up ? std::toupper(c) : std::tolower(c));
+          out[k] = static_cast<char>(c ^ (static_cast<unsigned char>(c - lo) < 26 ? 0x20 : 0));
         }
         b->Commit(s.size());
         return true;
@@ -190,6 +192,7 @@ class StringPredicateKernel final : public Kernel {
   Status SetRegexp(const std::string& pattern) {
     re_ = std::make_unique<RE2>(pattern, RE2::Quiet);
     if (!re_->ok()) return Status::Invalid("invalid regular expression: " + re_->error());
+    prefilter_ = std::make_unique<RegexpPrefilter>(pattern);
     return Status::OK();
   }
 
@@ -229,7 +232,7 @@ class StringPredicateKernel final : public Kernel {
         uint8_t* out = values.mutable_data();
         for (int64_t i = 0; i < n; ++i) {
           const std::string_view v = Str(s, i);
-          out[i] = RE2::PartialMatch(re2::StringPiece(v.data(), v.size()), *re_);
+          out[i] = prefilter_->MayMatch(v) && RE2::PartialMatch(re2::StringPiece(v.data(), v.size()), *re_);
         }
         break;
       }
@@ -247,6 +250,7 @@ class StringPredicateKernel final : public Kernel {
   char escape_ = '\\';
   bool ci_ = false;
   std::unique_ptr<RE2> re_;
+  std::unique_ptr<RegexpPrefilter> prefilter_;
 };
 
 }  // namespace

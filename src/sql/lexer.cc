@@ -161,7 +161,15 @@ class Lexer {
       return Status::OK();
     }
     t->kind = TokenKind::kOperator;
-    static constexpr std::string_view kTwo[] = {"||", "<>", "!=", "<=", ">=", "::"};
+    static constexpr std::string_view kThree[] = {"->>", "!~*"};
+    for (std::string_view op : kThree) {
+      if (c == op[0] && Peek(1) == op[1] && Peek(2) == op[2]) {
+        t->text.assign(op);
+        for (int k = 0; k < 3; ++k) Advance();
+        return Status::OK();
+      }
+    }
+    static constexpr std::string_view kTwo[] = {"||", "<>", "!=", "<=", ">=", "::", "->", "~*", "!~"};
     for (std::string_view op : kTwo) {
       if (c == op[0] && Peek(1) == op[1]) {
         t->text.assign(op);
@@ -170,7 +178,7 @@ class Lexer {
         return Status::OK();
       }
     }
-    static constexpr std::string_view kOne = "(),.;*+-/%=<>[]^";
+    static constexpr std::string_view kOne = "(),.;*+-/%=<>[]^~";
     if (kOne.find(c) != std::string_view::npos) {
       t->text.assign(1, c);
       Advance();

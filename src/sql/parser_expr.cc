@@ -42,7 +42,10 @@ int Parser::InfixPrecedence() const {
   const Token& t = Peek();
   if (t.kind == TokenKind::kOperator) {
     if (IsCompareOp(t)) return kPrecCompare;
-    if (t.text == "||") return kPrecOther;
+    if (t.text == "||" || t.text == "~" || t.text == "~*" || t.text == "!~" || t.text == "!~*") {
+      return kPrecOther;
+    }
+    if (t.text == "->" || t.text == "->>") return kPrecCast;
     if (t.text == "+" || t.text == "-") return kPrecAdd;
     if (t.text == "*" || t.text == "/" || t.text == "%") return kPrecMul;
     if (t.text == "^") return kPrecPow;
@@ -128,6 +131,10 @@ Result<ParsedExprPtr> Parser::ParseInfix(ParsedExprPtr left, int prec) {
     Close(e.get());
     return e;
   }
+  if (op.IsOperator("~") || op.IsOperator("~*") || op.IsOperator("!~") || op.IsOperator("!~*") ||
+      op.IsOperator("->") || op.IsOperator("->>")) {
+    return ParseFunctionOperator(std::move(left), prec);
+  }
   auto e = NewExpr(ExprKind::kBinary, op);
   e->begin = left->begin;
   if (op.IsKeyword("IS")) {
@@ -204,6 +211,53 @@ Result<ParsedExprPtr> Parser::ParseInfix(ParsedExprPtr left, int prec) {
     e->args.push_back(std::move(left));
     e->args.push_back(std::move(right));
   }
+  Close(e.get());
+  return e;
+}
+
+// `s ~ p` is regexp_matches(s, p), `~*` adds the 'i' flag, `!~`/`!~*` negate them;
+// `j -> k` is json_extract(j, k) and `j ->> k` json_extract_string(j, k).
+Result<ParsedExprPtr> Parser::ParseFunctionOperator(ParsedExprPtr left, int prec) {
+  const Token op = Peek();
+  Advance();
+  SLUICE_ASSIGN_OR_RETURN(ParsedExprPtr right, ParseExpr(prec));
+  auto call = NewExpr(ExprKind::kFunction, op);
+  call->begin = left->begin;
+  const bool json = op.text[0] == '-';
+  call->op = op.text == "->" ? "json_extract" : op.text == "->>" ? "json_extract_string" : "regexp_matches";
+  call->args.push_back(std::move(left));
+  call->args.push_back(std::move(right));
+  if (!json && op.text.back() == '*') {
+    auto flags = NewExpr(ExprKind::kLiteral, op);
+    flags->value = Value::Varchar("i");
+    call->args.push_back(std::move(flags));
+  }
+  Close(call.get());
+  if (json || op.text[0] != '!') return call;
+  auto neg = NewExpr(ExprKind::kUnary, op);
+  neg->op = "NOT";
+  neg->begin = call->begin;
+  neg->args.push_back(std::move(call));
+  Close(neg.get());
+  return neg;
+}
+
+// EXTRACT(field FROM expr) is extract('field', expr); the cursor is after '('.
+Result<ParsedExprPtr> Parser::ParseExtract(ParsedExprPtr e) {
+  const Token field = Peek();
+  if (field.kind != TokenKind::kIdentifier && field.kind != TokenKind::kString) {
+    return Error(field, "expected a field name (year, month, day, hour, ...) after EXTRACT( but found " +
+                            field.Describe());
+  }
+  Advance();
+  auto name = NewExpr(ExprKind::kLiteral, field);
+  name->value = Value::Varchar(field.text);
+  SLUICE_RETURN_NOT_OK(ExpectKeyword("FROM"));
+  SLUICE_ASSIGN_OR_RETURN(ParsedExprPtr arg, ParseExpr(0));
+  SLUICE_RETURN_NOT_OK(Expect(")"));
+  e->op = "extract";
+  e->args.push_back(std::move(name));
+  e->args.push_back(std::move(arg));
   Close(e.get());
   return e;
 }
@@ -368,7 +422,7 @@ Result<ParsedExprPtr> Parser::ParseFunction() {
   e->op = name.text;
   Advance();
   Advance();  // (
-  if (name.IsKeyword("EXTRACT")) return ctx_.NotSupported(name.pos, "EXTRACT");
+  if (name.IsKeyword("EXTRACT")) return ParseExtract(std::move(e));
   if (Peek().IsKeyword("DISTINCT")) return ctx_.NotSupported(Peek().pos, "DISTINCT in a function call");
   if (Peek().IsOperator("*")) {
     // count(*): the binder reports aggregates; keep the call.

@@ -55,6 +55,10 @@ class Parser {
   Result<ParsedExprPtr> ParseColumnRef();
   // Infix/postfix operator at the cursor applied to `left`.
   Result<ParsedExprPtr> ParseInfix(ParsedExprPtr left, int prec);
+  // Operators that are function calls (~, ~*, !~, !~*, ->, ->>); cursor on the operator.
+  Result<ParsedExprPtr> ParseFunctionOperator(ParsedExprPtr left, int prec);
+  // The rest of EXTRACT(field FROM expr) after '('.
+  Result<ParsedExprPtr> ParseExtract(ParsedExprPtr e);
   Result<DataType> ParseTypeName();
   // Precedence of the infix operator at the cursor, 0 if none.
   int InfixPrecedence() const;
