@@ -4,30 +4,12 @@
 #include <cstring>
 #include <vector>
 
-#include "connectors/generator_source.h"
-#include "core/config.h"
+#include "bench_setup.h"
 #include "core/time.h"
 
 namespace sluice::bench {
 
 namespace {
-
-Result<std::unique_ptr<connectors::Source>> MakeSource(const std::string& generator,
-                                                       int64_t events, uint64_t seed) {
-  ConfigValue opts = ConfigValue::Map();
-  opts.Set("generator", ConfigValue::Scalar(generator));
-  opts.Set("seed", ConfigValue::Scalar(std::to_string(static_cast<int64_t>(seed))));
-  opts.Set("max_events", ConfigValue::Scalar(std::to_string(events)));
-  Diagnostics diag;
-  OptionReader reader(opts, &diag);
-  connectors::ConnectorContext ctx;
-  ctx.name = "bench";
-  std::unique_ptr<connectors::Source> source = connectors::MakeGeneratorSource(reader, ctx);
-  reader.Finish();
-  if (!source || diag.has_errors()) return diag.ToStatus();
-  SLUICE_RETURN_NOT_OK(source->Open(ctx));
-  return source;
-}
 
 // The measured section: pulls `events` events; records the bytes of each Next call.
 Status Generate(connectors::Source* source, int64_t events, BenchResult* r,
@@ -91,7 +73,7 @@ Result<BenchResult> RunGenerateBench(const std::string& generator, int64_t event
   std::vector<double> output_rate;
   for (int i = 0; i < repeat; ++i) {
     SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> source,
-                            MakeSource(generator, events, seed));
+                            OpenGenerator(generator, seed, events));
     Repetition rep;
     SLUICE_RETURN_NOT_OK(Generate(source.get(), events, &r, &chunks, &rep));
     SLUICE_RETURN_NOT_OK(source->Close());

@@ -6,8 +6,11 @@
 #include <vector>
 
 #include "bench.h"
+#include "build_bench.h"
 #include "cli/commands.h"
 #include "generate_bench.h"
+#include "load_bench.h"
+#include "nexmark_bench.h"
 #include "parse_bench.h"
 
 namespace sluice::cli {
@@ -24,10 +27,50 @@ std::vector<std::string> SplitList(const std::string& s) {
   return out;
 }
 
+// `sluice bench nexmark`: exits kExitFailure when sluice and DuckDB disagree.
+int RunNexmark(const BenchOptions& o, const std::vector<std::string>& queries) {
+  std::vector<bench::NexmarkBenchResult> results;
+  const Status st = bench::RunNexmarkBench(queries, o.events, o.repeat, 42, &results);
+  if (!st.ok()) {
+    std::cerr << "error: " << st.ToString() << "\n";
+    return st.code() == StatusCode::kInvalid ? kExitInvalid : kExitFailure;
+  }
+  int rc = kExitOk;
+  for (const auto& r : results) {
+    if (o.json) {
+      std::cout << bench::ToJson(r) << std::endl;
+    } else {
+      std::cout << r.query << ": " << static_cast<int64_t>(r.events_per_sec_per_core)
+                << " events/s per core, " << r.seconds << " s; DuckDB " << r.duckdb_seconds
+                << " s (ratio " << r.ratio << "); " << r.sluice.rows << " rows"
+                << (r.match ? ", results match" : ", RESULTS DIFFER") << std::endl;
+    }
+    if (!r.match) {
+      std::cerr << "error: " << r.query << ": sluice and DuckDB results differ (" << r.sluice.rows
+                << " vs " << r.duckdb.rows << " rows; types " << r.sluice.types << " vs "
+                << r.duckdb.types << ")\n";
+      rc = kExitFailure;
+    }
+  }
+  return rc;
+}
+
 }  // namespace
 
 int RunBench(const GlobalOptions& g, const BenchOptions& o) {
   if (!SetUpLogging(g)) return kExitInvalid;
+  if (o.what == "nexmark") return RunNexmark(o, SplitList(o.queries));
+  if (o.what == "load" || o.what == "build") {
+    Result<bench::BenchResult> r =
+        o.what == "load" ? bench::RunLoadBench({o.warehouse, o.rows, o.repeat, o.url, o.tmp_dir})
+                         : bench::RunBuildBench({o.models, o.threads, o.repeat, o.tmp_dir});
+    if (!r.ok()) {
+      std::cerr << "error: " << r.status().ToString() << "\n";
+      return r.status().code() == StatusCode::kInvalid ? kExitInvalid : kExitFailure;
+    }
+    std::cout << (o.json ? bench::ToJson(*r) : bench::ToText(*r)) << std::endl;
+    return kExitOk;
+  }
   const bool generate = o.what == "generate";
   std::vector<std::string> items = SplitList(generate ? o.generator : o.format);
   for (const auto& item : items) {

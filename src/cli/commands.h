@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sluice::cli {
 
@@ -39,7 +40,7 @@ struct RunOptions {
 int RunRun(const GlobalOptions& g, const RunOptions& o);
 
 struct BenchOptions {
-  std::string what;              // generate | parse
+  std::string what;              // generate | parse | nexmark
   std::string generator = "shop,nexmark";
   std::string format = "ndjson,csv";
   int64_t events = 10000000;
@@ -47,8 +48,45 @@ struct BenchOptions {
   bool json = false;
   std::string tmp_dir;           // parse: where the synthetic file goes (default: system temp)
   int repeat = 5;                // repetitions per benchmark; medians are reported
+  std::string queries = "q0,q1,q2,q14,q21,q22";  // nexmark: comma-separated query names
+  std::string warehouse = "duckdb";  // load: duckdb | postgres
+  int64_t rows = 1000000;            // load: rows per repetition
+  std::string url;                   // load: PostgreSQL URL (empty = throwaway server)
+  int64_t models = 200;              // build: models in the generated project
+  int threads = 1;                   // build: --threads of the measured build
 };
 int RunBench(const GlobalOptions& g, const BenchOptions& o);
+
+// `sluice build|seed|test|snapshot [DIR]` (cmd_build.cc): a dbt-style project's nodes,
+// run against its warehouse in dependency order.
+struct BuildOptions {
+  std::string command = "build";            // build | seed | test | snapshot
+  std::string dir = ".";
+  std::vector<std::string> select;          // -s/--select, dbt selector syntax
+  std::vector<std::string> exclude;         // --exclude
+  std::vector<std::string> resource_types;  // build --resource-type model|seed|snapshot|test
+  int threads = 0;                          // 0 = the target's threads, else 4
+  bool full_refresh = false;
+  bool fail_fast = false;
+  std::string vars;                         // --vars '{key: value}'
+  std::string target;                       // profiles.yml target
+};
+int RunBuild(const GlobalOptions& g, const BuildOptions& o);
+
+// `sluice compile|ls|lineage [DIR]` (cmd_compile.cc): a dbt-style project's nodes without
+// running them: compiled SQL into <state_dir>/compiled, the node list, the lineage graph.
+struct CompileOptions {
+  std::string dir = ".";
+  std::vector<std::string> select;          // -s/--select, dbt selector syntax
+  std::vector<std::string> exclude;         // --exclude
+  std::vector<std::string> resource_types;  // ls --resource-type model|seed|...
+  std::string output = "text";              // ls --output / lineage --format: text | json
+  std::string vars;                         // --vars '{key: value}'
+  std::string target;                       // profiles.yml target
+};
+int RunCompile(const GlobalOptions& g, const CompileOptions& o);
+int RunLs(const GlobalOptions& g, const CompileOptions& o);
+int RunLineage(const GlobalOptions& g, const CompileOptions& o);
 
 // Applies --log-level / --log-format, falling back to `project_level` / `project_format`
 // (from sluice.yaml) and then to info / auto. Prints an error and returns false when

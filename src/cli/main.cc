@@ -78,6 +78,85 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   parse->add_flag("--json", b.json, "One JSON object per result line");
+  CLI::App* nexmark = bench->add_subcommand(
+      "nexmark", "Nexmark queries over the nexmark generator, checked against DuckDB (events/s per core)");
+  nexmark->add_option("--events", b.events, "Generated events (all streams)")->capture_default_str();
+  nexmark->add_option("--queries", b.queries, "Comma-separated queries")->capture_default_str();
+  nexmark->add_option("--repeat", b.repeat, "Repetitions; the median is reported")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  nexmark->add_flag("--json", b.json, "One JSON object per query");
+  CLI::App* load = bench->add_subcommand(
+      "load", "Warehouse load throughput (rows/s) versus the database's own CSV COPY");
+  load->add_option("--warehouse", b.warehouse, "duckdb or postgres")
+      ->check(CLI::IsMember({"duckdb", "postgres"}))
+      ->capture_default_str();
+  load->add_option("--rows", b.rows, "Rows loaded per repetition")->capture_default_str();
+  load->add_option("--url", b.url, "postgres: server URL (default: start a throwaway server)");
+  load->add_option("--tmp-dir", b.tmp_dir, "Where the CSV file (and DuckDB file) go");
+  load->add_option("--repeat", b.repeat, "Repetitions; the median is reported")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  load->add_flag("--json", b.json, "One JSON object per result line");
+  CLI::App* build_bench = bench->add_subcommand(
+      "build", "sluice build overhead on trivial models versus the same SQL run directly");
+  build_bench->add_option("--models", b.models, "Models in the generated project")
+      ->capture_default_str();
+  build_bench->add_option("--threads", b.threads, "Threads of the measured build")
+      ->capture_default_str();
+  build_bench->add_option("--tmp-dir", b.tmp_dir, "Where the project and DuckDB files go");
+  build_bench->add_option("--repeat", b.repeat, "Repetitions; the median is reported")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  build_bench->add_flag("--json", b.json, "One JSON object per result line");
+
+  sluice::cli::BuildOptions build_opts;
+  CLI::App* build_cmds[4] = {
+      app.add_subcommand("build", "Build a dbt-style project: seeds, models, snapshots and tests "
+                                  "in dependency order"),
+      app.add_subcommand("seed", "Load the project's seeds/*.csv as tables"),
+      app.add_subcommand("test", "Run the project's data tests (schema.yml and tests/*.sql)"),
+      app.add_subcommand("snapshot", "Record the project's snapshots (SCD type 2)")};
+  for (CLI::App* c : build_cmds) {
+    c->add_option("dir", build_opts.dir, "Project folder")->capture_default_str();
+    c->add_option("-s,--select", build_opts.select, "Nodes to run (dbt syntax: name, name+, "
+                                                    "+name, tag:x, path:models/marts, ...)");
+    c->add_option("--exclude", build_opts.exclude, "Nodes to leave out (same syntax)");
+    c->add_option("--threads", build_opts.threads,
+                  "Nodes built at once (default: the target's threads, else 4)")
+        ->check(CLI::Range(1, 256));
+    c->add_flag("--full-refresh", build_opts.full_refresh,
+                "Rebuild incremental models and seeds from scratch");
+    c->add_flag("--fail-fast,-x", build_opts.fail_fast, "Stop at the first failure");
+    c->add_option("--vars", build_opts.vars, "Variables for var(), a YAML map: '{key: value}'");
+    c->add_option("--target,-t", build_opts.target, "The profiles.yml target to use");
+  }
+  build_cmds[0]->add_option("--resource-type", build_opts.resource_types,
+                            "Only these kinds: model, seed, snapshot, test");
+
+  sluice::cli::CompileOptions compile_opts;
+  CLI::App* compile_cmd = app.add_subcommand(
+      "compile", "Render a dbt-style project's models, snapshots and tests to SQL in "
+                 "<state_dir>/compiled");
+  CLI::App* ls_cmd = app.add_subcommand("ls", "List a dbt-style project's nodes");
+  CLI::App* lineage_cmd = app.add_subcommand(
+      "lineage", "Print the project's DAG: sources -> streams -> models -> tests");
+  for (CLI::App* c : {compile_cmd, ls_cmd, lineage_cmd}) {
+    c->add_option("dir", compile_opts.dir, "Project folder")->capture_default_str();
+    c->add_option("-s,--select", compile_opts.select, "Nodes (dbt syntax: name, name+, +name, "
+                                                      "tag:x, path:models/marts, ...)");
+    c->add_option("--exclude", compile_opts.exclude, "Nodes to leave out (same syntax)");
+    c->add_option("--vars", compile_opts.vars, "Variables for var(), a YAML map: '{key: value}'");
+    c->add_option("--target,-t", compile_opts.target, "The profiles.yml target to use");
+  }
+  ls_cmd->add_option("--resource-type", compile_opts.resource_types,
+                     "Only these kinds: model, seed, snapshot, test, source, stream");
+  ls_cmd->add_option("--output,-o", compile_opts.output, "text or json (one object per line)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  lineage_cmd->add_option("--format,-f", compile_opts.output, "text (a tree) or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -98,8 +177,17 @@ int main(int argc, char** argv) {
   }
   if (*run) return sluice::cli::RunRun(g, r);
   if (*bench) {
-    b.what = *gen ? "generate" : "parse";
+    b.what = *gen ? "generate" : *nexmark ? "nexmark" : *load ? "load" : *build_bench ? "build" : "parse";
     return sluice::cli::RunBench(g, b);
   }
+  for (CLI::App* c : build_cmds) {
+    if (*c) {
+      build_opts.command = c->get_name();
+      return sluice::cli::RunBuild(g, build_opts);
+    }
+  }
+  if (*compile_cmd) return sluice::cli::RunCompile(g, compile_opts);
+  if (*ls_cmd) return sluice::cli::RunLs(g, compile_opts);
+  if (*lineage_cmd) return sluice::cli::RunLineage(g, compile_opts);
   return sluice::cli::kExitInvalid;
 }

@@ -1,0 +1,422 @@
+#include "nexmark_bench.h"
+
+#include <duckdb.h>
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+#include "bench.h"
+#include "bench_setup.h"
+#include "core/hash.h"
+#include "core/time.h"
+#include "sql/sql.h"
+
+namespace sluice::bench {
+
+namespace {
+
+constexpr uint64_t kNullHash = 0x6e756c6c6e756c6cULL;
+
+// --- checksum over rows, fed column by column -------------------------------------
+
+// Accumulates per-row hashes of one batch/chunk, then folds them into the checksum.
+class RowHasher {
+ public:
+  void Start(int64_t rows) { hashes_.assign(static_cast<size_t>(rows), 0x5eed); }
+  void Add(int64_t row, uint64_t cell) { hashes_[static_cast<size_t>(row)] = HashCombine(hashes_[static_cast<size_t>(row)], cell); }
+  void Finish(uint64_t* checksum) {
+    for (uint64_t h : hashes_) *checksum += h;
+  }
+
+ private:
+  std::vector<uint64_t> hashes_;
+};
+
+std::string DuckTypeName(const DataType& t) {
+  switch (t.id) {
+    case TypeId::kBoolean: return "BOOLEAN";
+    case TypeId::kInt32: return "INTEGER";
+    case TypeId::kInt64: return "BIGINT";
+    case TypeId::kDouble: return "DOUBLE";
+    case TypeId::kDecimal:
+      return "DECIMAL(" + std::to_string(t.precision) + "," + std::to_string(t.scale) + ")";
+    case TypeId::kVarchar: return "VARCHAR";
+    case TypeId::kTimestamp: return "TIMESTAMP";
+    case TypeId::kDate: return "DATE";
+    default: return t.ToString();
+  }
+}
+
+void HashSluiceColumn(const Column& c, RowHasher* h) {
+  const int64_t n = c.length();
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t v = kNullHash;
+    if (c.IsValid(i)) {
+      switch (c.type().id) {
+        case TypeId::kBoolean: v = HashInt64(c.values<uint8_t>()[i] != 0); break;
+        case TypeId::kInt32:
+        case TypeId::kDate: v = HashInt64(static_cast<uint64_t>(static_cast<int64_t>(c.values<int32_t>()[i]))); break;
+        case TypeId::kVarchar: v = HashString(c.GetString(i)); break;
+        case TypeId::kDouble: {
+          uint64_t bits;
+          std::memcpy(&bits, &c.values<double>()[i], 8);
+          v = HashInt64(bits);
+          break;
+        }
+        default: v = HashInt64(static_cast<uint64_t>(c.values<int64_t>()[i])); break;
+      }
+    }
+    h->Add(i, v);
+  }
+}
+
+// --- sluice --------------------------------------------------------------------------
+
+Result<int> BidStream(const connectors::Source& source) {
+  const auto& streams = source.streams();
+  for (size_t i = 0; i < streams.size(); ++i) {
+    if (streams[i].name == "bid") return static_cast<int>(i);
+  }
+  return Status::Internal("the nexmark generator has no bid stream");
+}
+
+class BidCatalog final : public sql::Catalog {
+ public:
+  explicit BidCatalog(SchemaPtr bid) : bid_(std::move(bid)) {}
+  SchemaPtr FindTable(std::string_view name) const override {
+    return EqualsIgnoreCase(name, "bid") ? bid_ : nullptr;
+  }
+  std::vector<std::string> TableNames() const override { return {"bid"}; }
+
+ private:
+  SchemaPtr bid_;
+};
+
+// --- DuckDB --------------------------------------------------------------------------
+
+duckdb_type DuckType(TypeId id) {
+  switch (id) {
+    case TypeId::kBoolean: return DUCKDB_TYPE_BOOLEAN;
+    case TypeId::kInt32: return DUCKDB_TYPE_INTEGER;
+    case TypeId::kInt64: return DUCKDB_TYPE_BIGINT;
+    case TypeId::kDouble: return DUCKDB_TYPE_DOUBLE;
+    case TypeId::kVarchar: return DUCKDB_TYPE_VARCHAR;
+    case TypeId::kTimestamp: return DUCKDB_TYPE_TIMESTAMP;
+    case TypeId::kDate: return DUCKDB_TYPE_DATE;
+    default: return DUCKDB_TYPE_INVALID;
+  }
+}
+
+// Copies one sluice column into a DuckDB vector.
+void CopyToVector(const Column& c, duckdb_vector v) {
+  const int64_t n = c.length();
+  if (c.has_nulls()) {
+    duckdb_vector_ensure_validity_writable(v);
+    uint64_t* validity = duckdb_vector_get_validity(v);
+    for (int64_t i = 0; i < n; ++i) {
+      if (c.IsNull(i)) duckdb_validity_set_row_invalid(validity, static_cast<idx_t>(i));
+    }
+  }
+  if (c.type().id == TypeId::kVarchar) {
+    for (int64_t i = 0; i < n; ++i) {
+      const std::string_view s = c.GetString(i);
+      duckdb_vector_assign_string_element_len(v, static_cast<idx_t>(i), s.data(), s.size());
+    }
+    return;
+  }
+  std::memcpy(duckdb_vector_get_data(v), c.data_buffer().data(), static_cast<size_t>(n * c.type().ByteWidth()));
+}
+
+// The type name of a DuckDB result column ("DECIMAL(18,3)") and whether the checksum
+// can read it.
+std::string DuckColumnType(duckdb_logical_type t, bool* known) {
+  *known = true;
+  switch (duckdb_get_type_id(t)) {
+    case DUCKDB_TYPE_BOOLEAN: return "BOOLEAN";
+    case DUCKDB_TYPE_INTEGER: return "INTEGER";
+    case DUCKDB_TYPE_BIGINT: return "BIGINT";
+    case DUCKDB_TYPE_DOUBLE: return "DOUBLE";
+    case DUCKDB_TYPE_VARCHAR: return "VARCHAR";
+    case DUCKDB_TYPE_TIMESTAMP: return "TIMESTAMP";
+    case DUCKDB_TYPE_DATE: return "DATE";
+    case DUCKDB_TYPE_DECIMAL: {
+      *known = duckdb_decimal_internal_type(t) == DUCKDB_TYPE_BIGINT;
+      return "DECIMAL(" + std::to_string(duckdb_decimal_width(t)) + "," +
+             std::to_string(duckdb_decimal_scale(t)) + ")";
+    }
+    default: *known = false; return "type " + std::to_string(static_cast<int>(duckdb_get_type_id(t)));
+  }
+}
+
+void HashDuckVector(duckdb_vector v, duckdb_type id, idx_t n, RowHasher* h) {
+  uint64_t* validity = duckdb_vector_get_validity(v);
+  void* data = duckdb_vector_get_data(v);
+  for (idx_t i = 0; i < n; ++i) {
+    uint64_t x = kNullHash;
+    if (validity == nullptr || duckdb_validity_row_is_valid(validity, i)) {
+      switch (id) {
+        case DUCKDB_TYPE_BOOLEAN: x = HashInt64(static_cast<const bool*>(data)[i] ? 1 : 0); break;
+        case DUCKDB_TYPE_INTEGER:
+        case DUCKDB_TYPE_DATE:
+          x = HashInt64(static_cast<uint64_t>(static_cast<int64_t>(static_cast<const int32_t*>(data)[i])));
+          break;
+        case DUCKDB_TYPE_VARCHAR: {
+          auto* s = &static_cast<duckdb_string_t*>(data)[i];
+          x = HashString(std::string_view(duckdb_string_t_data(s), duckdb_string_t_length(*s)));
+          break;
+        }
+        case DUCKDB_TYPE_DOUBLE: {
+          uint64_t bits;
+          std::memcpy(&bits, &static_cast<const double*>(data)[i], 8);
+          x = HashInt64(bits);
+          break;
+        }
+        default: x = HashInt64(static_cast<uint64_t>(static_cast<const int64_t*>(data)[i])); break;
+      }
+    }
+    h->Add(static_cast<int64_t>(i), x);
+  }
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Result<QueryOutput> RunNexmarkInSluice(const NexmarkQuery& q, int64_t events, uint64_t seed,
+                                       bool checksum) {
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> source, OpenGenerator("nexmark", seed, events, "nexmark"));
+  SLUICE_ASSIGN_OR_RETURN(int bid, BidStream(*source));
+  BidCatalog catalog(source->streams()[static_cast<size_t>(bid)].schema);
+  const std::string file = "nexmark/" + std::string(q.name) + ".sql";
+  SLUICE_ASSIGN_OR_RETURN(auto stmt, sql::ParseSelect(q.sluice_sql, file));
+  SLUICE_ASSIGN_OR_RETURN(auto select, sql::CompileSelect(*stmt, catalog, q.sluice_sql, file));
+  QueryOutput out;
+  for (int i = 0; i < select->output_schema()->num_fields(); ++i) {
+    out.types += (i ? ", " : "") + DuckTypeName(select->output_schema()->field(i).type);
+  }
+  std::vector<connectors::SourceBatch> batches;
+  RowHasher hasher;
+  for (;;) {
+    batches.clear();
+    SLUICE_ASSIGN_OR_RETURN(connectors::ReadState state, source->Next(&batches, connectors::kNoRecordLimit));
+    for (const auto& b : batches) {
+      if (b.stream != bid) continue;
+      SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr r, select->Evaluate(*b.batch));
+      out.rows += r->num_rows();
+      if (checksum) {
+        hasher.Start(r->num_rows());
+        for (int c = 0; c < r->num_columns(); ++c) HashSluiceColumn(r->column(c), &hasher);
+        hasher.Finish(&out.checksum);
+      }
+    }
+    if (state == connectors::ReadState::kEnd) break;
+  }
+  SLUICE_RETURN_NOT_OK(source->Close());
+  return out;
+}
+
+struct NexmarkDuckDb::Impl {
+  duckdb_database db = nullptr;
+  duckdb_connection con = nullptr;
+  ~Impl() {
+    if (con != nullptr) duckdb_disconnect(&con);
+    if (db != nullptr) duckdb_close(&db);
+  }
+  Status Exec(const std::string& sql, duckdb_result* result) {
+    if (duckdb_query(con, sql.c_str(), result) != DuckDBSuccess) {
+      std::string msg = duckdb_result_error(result) ? duckdb_result_error(result) : "unknown error";
+      duckdb_destroy_result(result);
+      return Status::Invalid("DuckDB: " + msg + " in: " + sql);
+    }
+    return Status::OK();
+  }
+  Status Exec(const std::string& sql) {
+    duckdb_result r;
+    SLUICE_RETURN_NOT_OK(Exec(sql, &r));
+    duckdb_destroy_result(&r);
+    return Status::OK();
+  }
+};
+
+NexmarkDuckDb::NexmarkDuckDb(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+NexmarkDuckDb::~NexmarkDuckDb() = default;
+
+Result<std::unique_ptr<NexmarkDuckDb>> NexmarkDuckDb::Load(int64_t events, uint64_t seed) {
+  auto impl = std::make_unique<Impl>();
+  if (duckdb_open(nullptr, &impl->db) != DuckDBSuccess || duckdb_connect(impl->db, &impl->con) != DuckDBSuccess) {
+    return Status::IOError("cannot open an in-memory DuckDB");
+  }
+  SLUICE_RETURN_NOT_OK(impl->Exec("SET threads = 1"));
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> source, OpenGenerator("nexmark", seed, events, "nexmark"));
+  SLUICE_ASSIGN_OR_RETURN(int bid, BidStream(*source));
+  const Schema& schema = *source->streams()[static_cast<size_t>(bid)].schema;
+  std::string ddl = "CREATE TABLE bid (";
+  std::vector<duckdb_logical_type> types;
+  for (int i = 0; i < schema.num_fields(); ++i) {
+    const duckdb_type t = DuckType(schema.field(i).type.id);
+    if (t == DUCKDB_TYPE_INVALID) return Status::Internal("bid column type without a DuckDB mapping");
+    ddl += (i ? ", " : "") + schema.field(i).name + " " + DuckTypeName(schema.field(i).type);
+    types.push_back(duckdb_create_logical_type(t));
+  }
+  SLUICE_RETURN_NOT_OK(impl->Exec(ddl + ")"));
+  duckdb_appender app = nullptr;
+  Status st;
+  if (duckdb_appender_create(impl->con, nullptr, "bid", &app) != DuckDBSuccess) {
+    st = Status::Internal("cannot create a DuckDB appender");
+  }
+  auto db = std::unique_ptr<NexmarkDuckDb>(new NexmarkDuckDb(std::move(impl)));
+  std::vector<connectors::SourceBatch> batches;
+  while (st.ok()) {
+    batches.clear();
+    Result<connectors::ReadState> state = source->Next(&batches, connectors::kNoRecordLimit);
+    if (!state.ok()) {
+      st = state.status();
+      break;
+    }
+    for (const auto& b : batches) {
+      if (b.stream != bid || !st.ok()) continue;
+      const int64_t n = b.batch->num_rows();
+      if (n > static_cast<int64_t>(duckdb_vector_size())) {
+        st = Status::Internal("generator batch larger than a DuckDB chunk");
+        break;
+      }
+      duckdb_data_chunk chunk = duckdb_create_data_chunk(types.data(), types.size());
+      for (int c = 0; c < b.batch->num_columns(); ++c) {
+        CopyToVector(b.batch->column(c), duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(c)));
+      }
+      duckdb_data_chunk_set_size(chunk, static_cast<idx_t>(n));
+      if (duckdb_append_data_chunk(app, chunk) != DuckDBSuccess) {
+        st = Status::Internal(std::string("DuckDB append: ") + duckdb_appender_error(app));
+      }
+      duckdb_destroy_data_chunk(&chunk);
+      db->bid_rows_ += n;
+    }
+    if (*state == connectors::ReadState::kEnd) break;
+  }
+  if (app != nullptr && duckdb_appender_destroy(&app) != DuckDBSuccess && st.ok()) {
+    st = Status::Internal("DuckDB appender flush failed");
+  }
+  for (auto& t : types) duckdb_destroy_logical_type(&t);
+  SLUICE_RETURN_NOT_OK(st);
+  SLUICE_RETURN_NOT_OK(source->Close());
+  return db;
+}
+
+Result<QueryOutput> NexmarkDuckDb::Run(const NexmarkQuery& q, bool checksum) {
+  duckdb_result result;
+  SLUICE_RETURN_NOT_OK(impl_->Exec(std::string(q.duckdb_sql), &result));
+  QueryOutput out;
+  const idx_t cols = duckdb_column_count(&result);
+  std::vector<duckdb_type> ids;
+  Status st;
+  for (idx_t c = 0; c < cols; ++c) {
+    duckdb_logical_type t = duckdb_column_logical_type(&result, c);
+    bool known = false;
+    out.types += (c ? ", " : "") + DuckColumnType(t, &known);
+    ids.push_back(duckdb_get_type_id(t));
+    duckdb_destroy_logical_type(&t);
+    if (!known && checksum) st = Status::Invalid("DuckDB result column " + std::to_string(c + 1) + " of " + std::string(q.name) + " has a type the checksum cannot read: " + out.types);
+  }
+  RowHasher hasher;
+  for (;;) {
+    duckdb_data_chunk chunk = duckdb_fetch_chunk(result);
+    if (chunk == nullptr) break;
+    const idx_t n = duckdb_data_chunk_get_size(chunk);
+    out.rows += static_cast<int64_t>(n);
+    if (checksum && st.ok()) {
+      hasher.Start(static_cast<int64_t>(n));
+      for (idx_t c = 0; c < cols; ++c) HashDuckVector(duckdb_data_chunk_get_vector(chunk, c), ids[c], n, &hasher);
+      hasher.Finish(&out.checksum);
+    }
+    duckdb_destroy_data_chunk(&chunk);
+  }
+  duckdb_destroy_result(&result);
+  SLUICE_RETURN_NOT_OK(st);
+  return out;
+}
+
+std::string ToJson(const NexmarkBenchResult& r) {
+  std::ostringstream o;
+  o.precision(6);
+  o << "{\"query\":" << JsonString(r.query) << ",\"events\":" << r.events << ",\"repeat\":" << r.repeat
+    << ",\"seconds\":" << r.seconds << ",\"events_per_sec_per_core\":" << static_cast<int64_t>(r.events_per_sec_per_core)
+    << ",\"rate_min\":" << static_cast<int64_t>(r.rate_min) << ",\"rate_max\":" << static_cast<int64_t>(r.rate_max)
+    << ",\"peak_rss_bytes\":" << r.peak_rss_bytes << ",\"duckdb_seconds\":" << r.duckdb_seconds
+    << ",\"ratio\":" << r.ratio << ",\"result_rows\":" << r.sluice.rows
+    << ",\"duckdb_result_rows\":" << r.duckdb.rows << ",\"checksum\":\"" << std::hex << r.sluice.checksum
+    << "\",\"duckdb_checksum\":\"" << r.duckdb.checksum << std::dec << "\",\"match\":" << (r.match ? "true" : "false");
+  if (!r.match) o << ",\"types\":" << JsonString(r.sluice.types) << ",\"duckdb_types\":" << JsonString(r.duckdb.types);
+  o << "}";
+  return o.str();
+}
+
+Status RunNexmarkBench(const std::vector<std::string>& queries, int64_t events, int repeat,
+                       uint64_t seed, std::vector<NexmarkBenchResult>* out) {
+  std::vector<const NexmarkQuery*> todo;
+  for (const std::string& name : queries) {
+    const NexmarkQuery* q = FindNexmarkQuery(name);
+    if (q == nullptr) {
+      std::string known;
+      for (const auto& k : NexmarkQueries()) known += (known.empty() ? "" : ", ") + std::string(k.name);
+      return Status::Invalid("unknown Nexmark query '" + name + "'; the stateless queries are " + known);
+    }
+    todo.push_back(q);
+  }
+  if (events <= 0) return Status::Invalid("the number of events must be positive");
+  if (repeat < 1) return Status::Invalid("--repeat must be at least 1");
+  // Phase 1, sluice alone in the process (so peak RSS is sluice's): the timed runs.
+  for (const NexmarkQuery* q : todo) {
+    ResetPeakRss();
+    NexmarkBenchResult r;
+    r.query = std::string(q->name);
+    r.events = events;
+    r.repeat = repeat;
+    std::vector<double> wall, rate;
+    for (int i = 0; i < repeat; ++i) {
+      const int64_t start = MonotonicNanos();
+      const double cpu = ProcessCpuSeconds();
+      SLUICE_ASSIGN_OR_RETURN(QueryOutput o, RunNexmarkInSluice(*q, events, seed, false));
+      const double cpu_used = ProcessCpuSeconds() - cpu;
+      wall.push_back(static_cast<double>(MonotonicNanos() - start) / 1e9);
+      rate.push_back(cpu_used > 0 ? static_cast<double>(events) / cpu_used : 0);
+      r.sluice.rows = o.rows;
+    }
+    r.peak_rss_bytes = PeakRssBytes();
+    r.seconds = Median(wall);
+    r.events_per_sec_per_core = Median(rate);
+    r.rate_min = *std::min_element(rate.begin(), rate.end());
+    r.rate_max = *std::max_element(rate.begin(), rate.end());
+    out->push_back(std::move(r));
+  }
+  // Phase 2: the same bids in DuckDB (loading not timed), its timed runs, and one
+  // untimed run on each side with checksums.
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<NexmarkDuckDb> duck, NexmarkDuckDb::Load(events, seed));
+  for (size_t k = 0; k < todo.size(); ++k) {
+    const NexmarkQuery* q = todo[k];
+    NexmarkBenchResult& r = (*out)[out->size() - todo.size() + k];
+    std::vector<double> duck_wall;
+    for (int i = 0; i < repeat; ++i) {
+      const int64_t start = MonotonicNanos();
+      SLUICE_ASSIGN_OR_RETURN(QueryOutput o, duck->Run(*q, false));
+      duck_wall.push_back(static_cast<double>(MonotonicNanos() - start) / 1e9);
+      (void)o;
+    }
+    SLUICE_ASSIGN_OR_RETURN(r.sluice, RunNexmarkInSluice(*q, events, seed, true));
+    SLUICE_ASSIGN_OR_RETURN(r.duckdb, duck->Run(*q, true));
+    r.match = r.sluice.rows == r.duckdb.rows && r.sluice.checksum == r.duckdb.checksum &&
+              r.sluice.types == r.duckdb.types;
+    r.duckdb_seconds = Median(duck_wall);
+    r.ratio = r.seconds > 0 ? r.duckdb_seconds / r.seconds : 0;
+  }
+  return Status::OK();
+}
+
+}  // namespace sluice::bench
