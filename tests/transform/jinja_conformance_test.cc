@@ -3,6 +3,8 @@
 // below, then frozen here. The tests do not need Python.
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "transform/jinja.h"
 
 namespace sluice::transform {
@@ -13,6 +15,8 @@ struct Case {
   const char* source;
   const char* expected;
 };
+// CTest lists parameterized tests with their parameter: show the case's name, not its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 const Case kCases[] = {
     {"int", "{{ 42 }}|{{ -7 }}|{{ 1_000 }}", "42|-7|1000"},

@@ -2,6 +2,7 @@
 // do). Each case checks the exact message so regressions in wording or position show up.
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "transform/jinja.h"
@@ -15,6 +16,8 @@ struct ErrorCase {
   StatusCode code;
   const char* message;  // full message, without the "Invalid: " code prefix
 };
+// CTest lists parameterized tests with their parameter: show the case's name, not its bytes.
+void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
 
 const ErrorCase kCases[] = {
     // ---- lexing ----

@@ -3,6 +3,8 @@
 // Jinja2 3.1 and frozen here.
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "transform/jinja.h"
 
 namespace sluice::transform {
@@ -13,6 +15,8 @@ struct Case {
   const char* source;
   const char* expected;
 };
+// CTest lists parameterized tests with their parameter: show the case's name, not its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 const Case kCases[] = {
     {"default_block_newlines", "a\n{% if true %}\nb\n{% endif %}\nc\n", "a\n\nb\n\nc"},
