@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace sluice {
 
@@ -33,6 +37,41 @@ void Diagnostics::AddFormatted(std::string text) {
   d.message = std::move(text);
   d.formatted = true;
   items_.push_back(std::move(d));
+}
+
+void Diagnostics::AppendByPosition(const Diagnostics& local) {
+  std::vector<const Diagnostic*> items;
+  for (const Diagnostic& d : local.items()) items.push_back(&d);
+  std::stable_sort(items.begin(), items.end(), [](const Diagnostic* a, const Diagnostic* b) {
+    if (a->location.line != b->location.line) return a->location.line < b->location.line;
+    return a->location.column < b->location.column;
+  });
+  for (const Diagnostic* d : items) {
+    if (d->formatted) {
+      AddFormatted(d->message);
+    } else {
+      Error(d->location, d->message, d->hint);
+    }
+  }
+}
+
+bool ReadTextFile(const std::string& path, const std::string& shown, std::string* out,
+                  Diagnostics* diag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diag->Error(SourceLocation{shown, 0, 0},
+                std::string("cannot open the file: ") + std::strerror(errno),
+                "check that it exists and is readable");
+    return false;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) {
+    diag->Error(SourceLocation{shown, 0, 0}, "cannot read the file", "check that it is readable");
+    return false;
+  }
+  *out = std::move(buf).str();
+  return true;
 }
 
 std::string Diagnostics::ToString() const {

@@ -34,6 +34,9 @@ class Diagnostics {
   // Adds a diagnostic whose text is already complete (location, "error:", caret lines),
   // as the SQL module renders them.
   void AddFormatted(std::string text);
+  // Appends the problems of `local` (all about one file), ordered by line and column, so
+  // that a file's problems read top to bottom.
+  void AppendByPosition(const Diagnostics& local);
   bool has_errors() const { return !items_.empty(); }
   const std::vector<Diagnostic>& items() const { return items_; }
   // All diagnostics, one per line.
@@ -44,6 +47,11 @@ class Diagnostics {
  private:
   std::vector<Diagnostic> items_;
 };
+
+// Reads the whole file at `path` into `*out`. On failure reports an error at `shown` (the
+// path as the user sees it) saying what to check, and returns false.
+bool ReadTextFile(const std::string& path, const std::string& shown, std::string* out,
+                  Diagnostics* diag);
 
 // Levenshtein distance, for "did you mean" suggestions.
 int EditDistance(std::string_view a, std::string_view b);

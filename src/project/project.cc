@@ -33,45 +33,6 @@ bool IsIdentifier(std::string_view name) {
   return true;
 }
 
-namespace internal {
-
-bool ReadTextFile(const fs::path& path, const std::string& shown, std::string* out,
-                  Diagnostics* diag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diag->Error(SourceLocation{shown, 0, 0},
-                std::string("cannot open the file: ") + std::strerror(errno),
-                "check that it exists and is readable");
-    return false;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) {
-    diag->Error(SourceLocation{shown, 0, 0}, "cannot read the file", "check that it is readable");
-    return false;
-  }
-  *out = std::move(buf).str();
-  return true;
-}
-
-void AppendByPosition(const Diagnostics& local, Diagnostics* diag) {
-  std::vector<const Diagnostic*> items;
-  for (const Diagnostic& d : local.items()) items.push_back(&d);
-  std::stable_sort(items.begin(), items.end(), [](const Diagnostic* a, const Diagnostic* b) {
-    if (a->location.line != b->location.line) return a->location.line < b->location.line;
-    return a->location.column < b->location.column;
-  });
-  for (const Diagnostic* d : items) {
-    if (d->formatted) {
-      diag->AddFormatted(d->message);
-    } else {
-      diag->Error(d->location, d->message, d->hint);
-    }
-  }
-}
-
-}  // namespace internal
-
 namespace {
 
 // Finds dir/sluice.yaml or reports why there is none. Returns false when missing.
@@ -124,11 +85,11 @@ Project LoadProject(const std::string& dir_arg, Diagnostics* diag) {
 
   std::string text;
   Diagnostics settings_diag;
-  if (internal::ReadTextFile(dir / "sluice.yaml", "sluice.yaml", &text, &settings_diag)) {
+  if (ReadTextFile((dir / "sluice.yaml").string(), "sluice.yaml", &text, &settings_diag)) {
     Result<ConfigValue> root = ParseYaml(text, "sluice.yaml", &settings_diag, &p.secrets);
     if (root.ok()) internal::ReadSettings(*root, &p, &settings_diag);
   }
-  internal::AppendByPosition(settings_diag, diag);
+  diag->AppendByPosition(settings_diag);
   internal::LoadConnectors(dir, "sources", "source", &p.sources, &p.secrets, diag);
   internal::LoadConnectors(dir, "sinks", "sink", &p.sinks, &p.secrets, diag);
   internal::LoadStreams(dir, &p.streams, diag);

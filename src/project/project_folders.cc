@@ -70,7 +70,7 @@ void LoadConnectorFile(const fs::path& dir, const std::string& rel, std::string_
                        std::string_view folder, std::vector<ConnectorSpec>* out,
                        std::vector<std::string>* secrets, Diagnostics* diag) {
   std::string text;
-  if (!ReadTextFile(dir / rel, rel, &text, diag)) return;
+  if (!ReadTextFile((dir / rel).string(), rel, &text, diag)) return;
   Result<ConfigValue> root = ParseYaml(text, rel, diag, secrets);
   if (!root.ok()) return;
   if (root->is_null()) {
@@ -157,7 +157,7 @@ void LoadConnectors(const fs::path& dir, std::string_view folder, std::string_vi
   for (const std::string& rel : ListFolder(dir, folder, {".yaml", ".yml"}, what, diag)) {
     Diagnostics file_diag;
     LoadConnectorFile(dir, rel, kind, folder, out, secrets, &file_diag);
-    AppendByPosition(file_diag, diag);
+    diag->AppendByPosition(file_diag);
   }
 }
 
@@ -167,7 +167,7 @@ void LoadStreams(const fs::path& dir, std::vector<StreamFile>* out, Diagnostics*
     StreamFile f;
     f.path = rel;
     f.abs_path = (dir / rel).string();
-    if (!ReadTextFile(dir / rel, rel, &f.text, diag)) continue;
+    if (!ReadTextFile((dir / rel).string(), rel, &f.text, diag)) continue;
     out->push_back(std::move(f));
   }
 }

@@ -12,15 +12,6 @@
 
 namespace sluice::project::internal {
 
-// Reads the whole file at `path` into `*out`. On failure reports an error at `shown`
-// (the path as the user sees it) and returns false.
-bool ReadTextFile(const std::filesystem::path& path, const std::string& shown, std::string* out,
-                  Diagnostics* diag);
-
-// Appends the problems of `local` (all about one file) to `diag`, ordered by line and
-// column, so that a file's problems read top to bottom.
-void AppendByPosition(const Diagnostics& local, Diagnostics* diag);
-
 // Applies the parsed sluice.yaml (`root`) to `p` (whose `dir` is set): name, version,
 // description, state_dir, warehouse, run, log, metrics. Reports every bad or unknown key.
 void ReadSettings(const ConfigValue& root, Project* p, Diagnostics* diag);

@@ -166,8 +166,8 @@ void LoadDbtProfile(const std::string& profile_name, const LoadOptions& options,
 
   Diagnostics local;
   std::string text;
-  if (!ReadProjectFile(file, shown, &text, &local)) {
-    AppendSorted(local, diag);
+  if (!ReadTextFile(file.string(), shown, &text, &local)) {
+    diag->AppendByPosition(local);
     return;
   }
   Diagnostics parse_diag;
@@ -216,7 +216,7 @@ void LoadDbtProfile(const std::string& profile_name, const LoadOptions& options,
     local.Error(root->location, shown + " must be a map of profiles",
                 "start with the profile name, then 'target:' and 'outputs:'");
   }
-  AppendSorted(local, diag);
+  diag->AppendByPosition(local);
 }
 
 }  // namespace sluice::transform

@@ -52,7 +52,7 @@ void ReadMapKey(OptionReader* r, std::string_view key, ConfigValue* out) {
 void ReadDbtProjectYml(const fs::path& dir, bool sluice_mode, DbtProject* p, Diagnostics* diag) {
   std::string text;
   Diagnostics local;
-  if (ReadProjectFile(dir / "dbt_project.yml", "dbt_project.yml", &text, &local)) {
+  if (ReadTextFile((dir / "dbt_project.yml").string(), "dbt_project.yml", &text, &local)) {
     Result<ConfigValue> root = project::ParseYaml(text, "dbt_project.yml", &local, &p->secrets);
     if (root.ok() && root->is_null()) {
       local.Error(SourceLocation{"dbt_project.yml", 1, 1}, "dbt_project.yml is empty",
@@ -87,7 +87,7 @@ void ReadDbtProjectYml(const fs::path& dir, bool sluice_mode, DbtProject* p, Dia
       r.Finish();
     }
   }
-  AppendSorted(local, diag);
+  diag->AppendByPosition(local);
 }
 
 void ApplySluiceProject(const std::string& dir_arg, DbtProject* p, Diagnostics* diag) {

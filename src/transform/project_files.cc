@@ -15,41 +15,6 @@ namespace sluice::transform {
 
 namespace fs = std::filesystem;
 
-bool ReadProjectFile(const fs::path& path, const std::string& shown, std::string* out,
-                     Diagnostics* diag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diag->Error(SourceLocation{shown, 0, 0},
-                std::string("cannot open the file: ") + std::strerror(errno),
-                "check that it exists and is readable");
-    return false;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) {
-    diag->Error(SourceLocation{shown, 0, 0}, "cannot read the file", "check that it is readable");
-    return false;
-  }
-  *out = std::move(buf).str();
-  return true;
-}
-
-void AppendSorted(const Diagnostics& local, Diagnostics* diag) {
-  std::vector<const Diagnostic*> items;
-  for (const Diagnostic& d : local.items()) items.push_back(&d);
-  std::stable_sort(items.begin(), items.end(), [](const Diagnostic* a, const Diagnostic* b) {
-    if (a->location.line != b->location.line) return a->location.line < b->location.line;
-    return a->location.column < b->location.column;
-  });
-  for (const Diagnostic* d : items) {
-    if (d->formatted) {
-      diag->AddFormatted(d->message);
-    } else {
-      diag->Error(d->location, d->message, d->hint);
-    }
-  }
-}
-
 namespace {
 
 struct Word {
@@ -222,7 +187,7 @@ void ReadFiles(DbtProject* p, const std::vector<std::string>& roots,
       f.path = rel;
       f.abs_path = (dir / rel).string();
       f.folders = std::move(folders);
-      if (read_text && !ReadProjectFile(dir / rel, rel, &f.text, diag)) continue;
+      if (read_text && !ReadTextFile((dir / rel).string(), rel, &f.text, diag)) continue;
       out->push_back(std::move(f));
     }
   }
@@ -300,7 +265,7 @@ void ReadSchemaFiles(DbtProject* p, Diagnostics* diag) {
       SchemaFile f;
       f.path = rel;
       std::string text;
-      if (ReadProjectFile(dir / rel, rel, &text, &local)) {
+      if (ReadTextFile((dir / rel).string(), rel, &text, &local)) {
         Result<ConfigValue> root_value = project::ParseYaml(text, rel, &local, &p->secrets);
         if (root_value.ok() && root_value->is_map()) {
           f.root = std::move(*root_value);
@@ -313,7 +278,7 @@ void ReadSchemaFiles(DbtProject* p, Diagnostics* diag) {
                       "start it with 'version: 2' and 'models:' or 'sources:'");
         }
       }
-      AppendSorted(local, diag);
+      diag->AppendByPosition(local);
       p->schema_files.push_back(std::move(f));
     }
   }

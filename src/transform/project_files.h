@@ -12,13 +12,6 @@
 
 namespace sluice::transform {
 
-// Reads the whole file into `*out`; on failure reports at `shown` and returns false.
-bool ReadProjectFile(const std::filesystem::path& path, const std::string& shown,
-                     std::string* out, Diagnostics* diag);
-
-// Appends `local`'s problems to `diag` ordered by line and column.
-void AppendSorted(const Diagnostics& local, Diagnostics* diag);
-
 // The tables of `CREATE MATERIALIZED VIEW name` statements in a stream file, each with the
 // sluice sources (names in `sources`) its FROM/JOIN clauses read. Comments and quoted text
 // are skipped; the SQL module validates the statements themselves.
