@@ -19,13 +19,13 @@ ctest --test-dir "$ROOT/build" -j "$JOBS" --timeout 600
 if [ -z "${SLUICE_SKIP_SANITIZE:-}" ]; then
   # The libraries that carry the hot paths and parsers (and the fuzz corpus replay over
   # them) run again under AddressSanitizer + UndefinedBehaviorSanitizer.
-  SAN_TESTS="core_tests sql_tests project_tests observe_tests connectors_tests stream_tests transform_tests fuzz_tests"
+  SAN_TESTS="core_tests log_tests sql_tests project_tests observe_tests connectors_tests stream_tests transform_tests fuzz_tests"
   SLUICE_BUILD_DIR="$ROOT/build-asan" SLUICE_BUILD_TYPE=RelWithDebInfo \
     SLUICE_CMAKE_ARGS="-DSLUICE_WERROR=ON -DSLUICE_SANITIZE=ON" SLUICE_BUILD_TARGETS="$SAN_TESTS" \
     "$ROOT/scripts/setup.sh"
   say "running the core libraries' tests under ASan + UBSan"
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-  ctest --test-dir "$ROOT/build-asan" -j "$JOBS" --timeout 900 -L 'core|sql|project|observe|connectors|stream|transform|fuzz'
+  ctest --test-dir "$ROOT/build-asan" -j "$JOBS" --timeout 900 -L 'core|log|sql|project|observe|connectors|stream|transform|fuzz'
 fi
 say "all tests passed"

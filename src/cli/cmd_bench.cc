@@ -1,5 +1,6 @@
-// `sluice bench generate|parse`: throughput benchmarks, one result line per benchmark
-// (medians over --repeat repetitions, with a same-process reference; docs/benchmarks.md).
+// `sluice bench generate|parse|nexmark|load|build|log`: throughput benchmarks, one result
+// line per benchmark (medians over --repeat repetitions, with a same-process reference;
+// docs/benchmarks.md).
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "cli/commands.h"
 #include "generate_bench.h"
 #include "load_bench.h"
+#include "log_bench.h"
 #include "nexmark_bench.h"
 #include "parse_bench.h"
 
@@ -60,10 +62,12 @@ int RunNexmark(const BenchOptions& o, const std::vector<std::string>& queries) {
 int RunBench(const GlobalOptions& g, const BenchOptions& o) {
   if (!SetUpLogging(g)) return kExitInvalid;
   if (o.what == "nexmark") return RunNexmark(o, SplitList(o.queries));
-  if (o.what == "load" || o.what == "build") {
+  if (o.what == "load" || o.what == "build" || o.what == "log") {
     Result<bench::BenchResult> r =
-        o.what == "load" ? bench::RunLoadBench({o.warehouse, o.rows, o.repeat, o.url, o.tmp_dir})
-                         : bench::RunBuildBench({o.models, o.threads, o.repeat, o.tmp_dir});
+        o.what == "load"  ? bench::RunLoadBench({o.warehouse, o.rows, o.repeat, o.url, o.tmp_dir})
+        : o.what == "log" ? bench::RunLogBench(
+                                {o.log_mb, o.log_codec, o.record_bytes, o.log_repeat, o.tmp_dir})
+                          : bench::RunBuildBench({o.models, o.threads, o.repeat, o.tmp_dir});
     if (!r.ok()) {
       std::cerr << "error: " << r.status().ToString() << "\n";
       return r.status().code() == StatusCode::kInvalid ? kExitInvalid : kExitFailure;

@@ -54,6 +54,10 @@ struct BenchOptions {
   std::string url;                   // load: PostgreSQL URL (empty = throwaway server)
   int64_t models = 200;              // build: models in the generated project
   int threads = 1;                   // build: --threads of the measured build
+  int64_t log_mb = 512;              // log: MB of records appended per repetition
+  std::string log_codec = "none";    // log: none | lz4 | zstd
+  int64_t record_bytes = 200;        // log: bytes per record
+  int log_repeat = 3;                // log: repetitions (its own default: I/O heavy)
 };
 int RunBench(const GlobalOptions& g, const BenchOptions& o);
 

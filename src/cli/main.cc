@@ -109,6 +109,22 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   build_bench->add_flag("--json", b.json, "One JSON object per result line");
+  CLI::App* log_bench = bench->add_subcommand(
+      "log", "Embedded log append throughput (MB/s, Sync every ~1 MB) versus raw write+fsync");
+  log_bench->add_option("--mb", b.log_mb, "MB of records appended per repetition")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
+      ->capture_default_str();
+  log_bench->add_option("--codec", b.log_codec, "none, lz4 or zstd")
+      ->check(CLI::IsMember({"none", "lz4", "zstd"}))
+      ->capture_default_str();
+  log_bench->add_option("--record-bytes", b.record_bytes, "Bytes per record")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000000}))
+      ->capture_default_str();
+  log_bench->add_option("--tmp-dir", b.tmp_dir, "Where the log and the raw file go");
+  log_bench->add_option("--repeat", b.log_repeat, "Repetitions; the median is reported")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  log_bench->add_flag("--json", b.json, "One JSON object per result line");
 
   sluice::cli::BuildOptions build_opts;
   CLI::App* build_cmds[4] = {
@@ -177,7 +193,8 @@ int main(int argc, char** argv) {
   }
   if (*run) return sluice::cli::RunRun(g, r);
   if (*bench) {
-    b.what = *gen ? "generate" : *nexmark ? "nexmark" : *load ? "load" : *build_bench ? "build" : "parse";
+    b.what = *gen ? "generate" : *nexmark ? "nexmark" : *load ? "load" : *build_bench ? "build"
+           : *log_bench ? "log" : "parse";
     return sluice::cli::RunBench(g, b);
   }
   for (CLI::App* c : build_cmds) {
