@@ -91,7 +91,7 @@ TEST(GlobTest, ExpandsSortedAcrossFolders) {
   EXPECT_EQ(ExpandGlob(dir.path(), "data/a.csv"), (std::vector<std::string>{"data/a.csv"}));
   EXPECT_TRUE(ExpandGlob(dir.path(), "data/none.csv").empty());
   EXPECT_TRUE(ExpandGlob(dir.path(), "nowhere/*.csv").empty());
-  const std::string abs = dir.Abs("data/a.csv");
+  const std::string abs = dir.File("data/a.csv");
   EXPECT_EQ(ExpandGlob("/elsewhere", abs), (std::vector<std::string>{abs}));
 }
 

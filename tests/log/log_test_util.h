@@ -1,6 +1,8 @@
 // Helpers shared by the log tests: a temporary folder and deterministic records.
 #pragma once
 
+#include "common/temp_dir.h"
+
 #include <stdlib.h>
 
 #include <filesystem>
@@ -13,21 +15,7 @@
 
 namespace sluice::log::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sluice_log_XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using sluice::test::TempDir;
 
 // Record i: compressible text of a length that varies with i (0 for every 17th).
 inline std::string MakeRecord(int64_t i) {

@@ -30,7 +30,7 @@ bool StartsWith(const std::string& text, std::string_view prefix) {
 // Loads a temp project whose sluice.yaml is `yaml`.
 Project LoadWithSettings(const TempDir& tmp, std::string_view yaml, Diagnostics* diag) {
   tmp.Write("sluice.yaml", yaml);
-  return LoadProject(tmp.dir(), diag);
+  return LoadProject(tmp.path(), diag);
 }
 
 TEST(LoadProject, GoodProjectWithEverySetting) {
@@ -86,12 +86,12 @@ TEST(LoadProject, MinimalProjectGetsDefaults) {
   Diagnostics diag;
   const Project p = LoadWithSettings(tmp, "name: shop\n", &diag);
   ASSERT_FALSE(diag.has_errors()) << diag.ToString();
-  EXPECT_EQ(p.dir, tmp.dir());
+  EXPECT_EQ(p.dir, tmp.path());
   EXPECT_EQ(p.name, "shop");
   EXPECT_EQ(p.description, "");
-  EXPECT_EQ(p.state_dir, tmp.dir() + "/.sluice");
+  EXPECT_EQ(p.state_dir, tmp.path() + "/.sluice");
   EXPECT_EQ(p.warehouse.type, "duckdb");
-  EXPECT_EQ(p.warehouse.path, tmp.dir() + "/.sluice/warehouse.duckdb");
+  EXPECT_EQ(p.warehouse.path, tmp.path() + "/.sluice/warehouse.duckdb");
   EXPECT_EQ(p.run.batch_size, 2048);
   EXPECT_EQ(p.run.flush_interval_us, 1000000);
   EXPECT_EQ(p.run.status_interval_us, 1000000);
@@ -107,9 +107,9 @@ TEST(LoadProject, RelativeDirAndTrailingSlash) {
   TempDir tmp;
   tmp.Write("sluice.yaml", "name: shop\n");
   Diagnostics diag;
-  const Project p = LoadProject(tmp.dir() + "/", &diag);
+  const Project p = LoadProject(tmp.path() + "/", &diag);
   ASSERT_FALSE(diag.has_errors()) << diag.ToString();
-  EXPECT_EQ(p.dir, tmp.dir());
+  EXPECT_EQ(p.dir, tmp.path());
 }
 
 TEST(LoadProject, AbsoluteStateDirAndEmptySections) {
@@ -136,10 +136,10 @@ TEST(LoadProject, MissingSluiceYaml) {
   TempDir tmp;
   tmp.Write("sources/a.yaml", "type: generator\n");
   Diagnostics diag;
-  (void)LoadProject(tmp.dir(), &diag);
+  (void)LoadProject(tmp.path(), &diag);
   ASSERT_EQ(diag.items().size(), 1u) << diag.ToString();
   EXPECT_EQ(diag.items()[0].ToString(),
-            "error: no sluice.yaml in " + tmp.dir() + " (run 'sluice init " + tmp.dir() +
+            "error: no sluice.yaml in " + tmp.path() + " (run 'sluice init " + tmp.path() +
                 "' to create a project, or pass the project folder)");
 }
 
@@ -147,7 +147,7 @@ TEST(LoadProject, SluiceYmlGetsARenameHint) {
   TempDir tmp;
   tmp.Write("sluice.yml", "name: shop\n");
   Diagnostics diag;
-  (void)LoadProject(tmp.dir(), &diag);
+  (void)LoadProject(tmp.path(), &diag);
   EXPECT_EQ(ErrorText(diag, "sluice.yaml"),
             "sluice.yml: error: the project file must be named sluice.yaml (rename sluice.yml to "
             "sluice.yaml)");
@@ -157,7 +157,7 @@ TEST(LoadProject, FolderIsAFile) {
   TempDir tmp;
   tmp.Write("file", "x");
   Diagnostics diag;
-  (void)LoadProject(tmp.dir() + "/file", &diag);
+  (void)LoadProject(tmp.path() + "/file", &diag);
   EXPECT_NE(ErrorText(diag, "is a file").find("not a project folder"), std::string::npos);
 }
 

@@ -36,7 +36,7 @@ TEST(ExampleFiles, MatchExamplesShopOnDisk) {
 
 TEST(ScaffoldProject, WritesTheExampleIntoANewFolder) {
   TempDir tmp;
-  const std::string dir = tmp.dir() + "/new/shop";
+  const std::string dir = tmp.path() + "/new/shop";
   std::vector<std::string> written;
   ASSERT_TRUE(ScaffoldProject(dir, &written).ok());
   ASSERT_EQ(written.size(), ShopExampleFiles().size());
@@ -48,9 +48,9 @@ TEST(ScaffoldProject, WritesTheExampleIntoANewFolder) {
 
 TEST(ScaffoldProject, ScaffoldedProjectLoadsWithoutErrors) {
   TempDir tmp;
-  ASSERT_TRUE(ScaffoldProject(tmp.dir(), nullptr).ok());  // an existing empty folder is fine
+  ASSERT_TRUE(ScaffoldProject(tmp.path(), nullptr).ok());  // an existing empty folder is fine
   Diagnostics diag;
-  const Project p = LoadProject(tmp.dir(), &diag);
+  const Project p = LoadProject(tmp.path(), &diag);
   EXPECT_FALSE(diag.has_errors()) << diag.ToString();
   EXPECT_EQ(p.name, "shop");
 }
@@ -59,10 +59,10 @@ TEST(ScaffoldProject, RefusesAnExistingProject) {
   TempDir tmp;
   tmp.Write("sluice.yaml", "name: mine\n");
   std::vector<std::string> written;
-  const Status st = ScaffoldProject(tmp.dir(), &written);
+  const Status st = ScaffoldProject(tmp.path(), &written);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), StatusCode::kAlreadyExists);
-  EXPECT_EQ(st.message(), "there is already a sluice project in " + tmp.dir() +
+  EXPECT_EQ(st.message(), "there is already a sluice project in " + tmp.path() +
                               " (it has a sluice.yaml); choose another folder");
   EXPECT_TRUE(written.empty());
   EXPECT_EQ(tmp.Read("sluice.yaml"), "name: mine\n");
@@ -77,18 +77,18 @@ TEST(ScaffoldProject, NeverOverwritesAndWritesNothingOnConflict) {
   }
   ASSERT_FALSE(clash.empty());
   tmp.Write(clash, "mine");
-  const Status st = ScaffoldProject(tmp.dir(), nullptr);
+  const Status st = ScaffoldProject(tmp.path(), nullptr);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), StatusCode::kAlreadyExists);
   EXPECT_NE(st.message().find(clash), std::string::npos) << st.message();
   EXPECT_EQ(tmp.Read(clash), "mine");
-  EXPECT_FALSE(fs::exists(tmp.path() / "sluice.yaml"));
+  EXPECT_FALSE(fs::exists(tmp.File("sluice.yaml")));
 }
 
 TEST(ScaffoldProject, RefusesAFile) {
   TempDir tmp;
   tmp.Write("f", "x");
-  const Status st = ScaffoldProject(tmp.dir() + "/f", nullptr);
+  const Status st = ScaffoldProject(tmp.path() + "/f", nullptr);
   EXPECT_EQ(st.code(), StatusCode::kInvalid) << st.ToString();
 }
 

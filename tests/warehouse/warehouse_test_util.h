@@ -1,6 +1,8 @@
 // Helpers shared by the warehouse tests: a temporary folder and sample batches.
 #pragma once
 
+#include "common/temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -12,23 +14,7 @@
 
 namespace sluice::warehouse::testing {
 
-// A fresh folder under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sluice-wh-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) std::abort();
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using sluice::test::TempDir;
 
 // Runs `sql` and returns its single value as text ("NULL" for null), or the error.
 inline std::string Scalar(Connection* conn, const std::string& sql) {
