@@ -10,6 +10,8 @@
 #include "bench_setup.h"
 #include "core/hash.h"
 #include "core/time.h"
+#include "stream/group_aggregate.h"
+#include "stream/window_aggregate.h"
 #include "sql/sql.h"
 
 namespace sluice::bench {
@@ -197,28 +199,60 @@ Result<QueryOutput> RunNexmarkInSluice(const NexmarkQuery& q, int64_t events, ui
   BidCatalog catalog(source->streams()[static_cast<size_t>(bid)].schema);
   const std::string file = "nexmark/" + std::string(q.name) + ".sql";
   SLUICE_ASSIGN_OR_RETURN(auto stmt, sql::ParseSelect(q.sluice_sql, file));
-  SLUICE_ASSIGN_OR_RETURN(auto select, sql::CompileSelect(*stmt, catalog, q.sluice_sql, file));
+  SLUICE_ASSIGN_OR_RETURN(sql::CompiledQuery query,
+                          sql::CompileSelectQuery(*stmt, catalog, q.sluice_sql, file));
   QueryOutput out;
-  for (int i = 0; i < select->output_schema()->num_fields(); ++i) {
-    out.types += (i ? ", " : "") + DuckTypeName(select->output_schema()->field(i).type);
+  const SchemaPtr out_schema = query.output_schema();
+  for (int i = 0; i < out_schema->num_fields(); ++i) {
+    out.types += (i ? ", " : "") + DuckTypeName(out_schema->field(i).type);
+  }
+  RowHasher hasher;
+  auto take = [&](const RecordBatch& r) {
+    out.rows += r.num_rows();
+    if (checksum) {
+      hasher.Start(r.num_rows());
+      for (int c = 0; c < r.num_columns(); ++c) HashSluiceColumn(r.column(c), &hasher);
+      hasher.Finish(&out.checksum);
+    }
+  };
+  // Stateful queries: only final (+I) rows compare with DuckDB's batch answer.
+  struct FinalRows final : stream::ChangeSink {
+    Status Emit(const warehouse::ChangeBatch& c) override {
+      for (warehouse::ChangeOp op : c.ops) {
+        if (op != warehouse::ChangeOp::kInsert) return Status::Internal("expected final rows only");
+      }
+      take(*c.rows);
+      return Status::OK();
+    }
+    explicit FinalRows(std::function<void(const RecordBatch&)> f) : take(std::move(f)) {}
+    std::function<void(const RecordBatch&)> take;
+  } sink(take);
+  std::unique_ptr<stream::StreamOperator> op;
+  if (query.aggregate && query.aggregate->window().kind != sql::WindowKind::kNone) {
+    op = std::make_unique<stream::WindowAggregate>(std::move(query.aggregate), 0);
+  } else if (query.aggregate) {
+    op = std::make_unique<stream::GroupAggregate>(std::move(query.aggregate));
   }
   std::vector<connectors::SourceBatch> batches;
-  RowHasher hasher;
   for (;;) {
     batches.clear();
     SLUICE_ASSIGN_OR_RETURN(connectors::ReadState state, source->Next(&batches, connectors::kNoRecordLimit));
     for (const auto& b : batches) {
       if (b.stream != bid) continue;
-      SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr r, select->Evaluate(*b.batch));
-      out.rows += r->num_rows();
-      if (checksum) {
-        hasher.Start(r->num_rows());
-        for (int c = 0; c < r->num_columns(); ++c) HashSluiceColumn(r->column(c), &hasher);
-        hasher.Finish(&out.checksum);
+      if (op) {
+        SLUICE_RETURN_NOT_OK(op->Apply(*b.batch, &sink));
+        stream::RefusedRows late = op->TakeRefusedRows();
+        if (late.rows != nullptr && late.rows->num_rows() > 0) {
+          return Status::Internal(std::string(q.name) + ": " + late.reasons[0]);
+        }
+        continue;
       }
+      SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr r, query.select->Evaluate(*b.batch));
+      take(*r);
     }
     if (state == connectors::ReadState::kEnd) break;
   }
+  if (op) SLUICE_RETURN_NOT_OK(op->Finish(&sink));
   SLUICE_RETURN_NOT_OK(source->Close());
   return out;
 }

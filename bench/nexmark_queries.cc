@@ -13,6 +13,8 @@ namespace {
 //  * q21 is Flink's text verbatim. Flink's REGEXP_EXTRACT gives NULL without a match,
 //    DuckDB's gives '' (hence NULLIF in the DuckDB text).
 //  * q22 is Flink's SPLIT_INDEX (0-based); DuckDB's split_part is 1-based.
+//  * q5_hop is the counting half of Nexmark q5 (bids per auction per HOP window), without
+//    the "hottest auction" join; sluice emits each window's final rows when it closes.
 const std::vector<NexmarkQuery> kQueries = {
     {"q0",
      R"(SELECT auction, bidder, price, date_time, extra FROM bid)",
@@ -88,6 +90,20 @@ WHERE 0.908 * price > 1000000 AND 0.908 * price < 50000000)"},
     NULLIF(split_part(url, '/', 4), '') AS dir1,
     NULLIF(split_part(url, '/', 5), '') AS dir2,
     NULLIF(split_part(url, '/', 6), '') AS dir3 FROM bid)"},
+    // q5-like, stateful: bids per auction per 10-second window sliding by 2 seconds, the
+    // windows' final rows only. DuckDB assigns the same windows with generate_series.
+    {"q5_hop",
+     R"(SELECT auction, window_start, window_end, count(*) AS num
+FROM HOP(bid, date_time, INTERVAL '2' SECOND, INTERVAL '10' SECOND)
+GROUP BY auction, window_start, window_end
+EMIT ON WINDOW CLOSE)",
+     R"(SELECT auction, window_start, window_start + INTERVAL 10 SECOND AS window_end, count(*) AS num
+FROM (SELECT auction, unnest(generate_series(
+          make_timestamp((epoch_us(date_time) // 2000000) * 2000000) - INTERVAL 8 SECOND,
+          make_timestamp((epoch_us(date_time) // 2000000) * 2000000),
+          INTERVAL 2 SECOND)) AS window_start
+      FROM bid)
+GROUP BY auction, window_start)"},
 };
 
 }  // namespace

@@ -15,7 +15,8 @@ struct NexmarkQuery {
   std::string_view duckdb_sql;  // over table `bid`, same columns, types and rows
 };
 
-// q0, q1, q2, q14, q21, q22 (the stateless queries), in that order.
+// q0, q1, q2, q14, q21, q22 (the stateless queries), then q5_hop (a HOP window count,
+// stateful), in that order.
 const std::vector<NexmarkQuery>& NexmarkQueries();
 // The query named `name` (case-sensitive, "q14"), or nullptr.
 const NexmarkQuery* FindNexmarkQuery(std::string_view name);

@@ -19,6 +19,7 @@
 #include "connectors/position.h"
 #include "core/record_batch.h"
 #include "core/status.h"
+#include "warehouse/changelog.h"
 
 namespace sluice::observe {
 class MetricsRegistry;
@@ -102,6 +103,14 @@ class Sink {
   // Prepares to receive batches of `schema` (creates the table or file).
   virtual Status Open(const ConnectorContext& ctx, const SchemaPtr& schema) = 0;
   virtual Status Write(const RecordBatch& batch) = 0;
+  // Changelog input from stateful queries (GROUP BY): whether this sink applies
+  // changes (WriteChanges), and the application. Sinks that only append keep the
+  // defaults (false, NotImplemented); the planner never sends them changes.
+  virtual bool AcceptsChanges() const { return false; }
+  virtual Status WriteChanges(const warehouse::ChangeBatch& changes) {
+    (void)changes;
+    return Status::NotImplemented("this sink cannot apply updates and deletes");
+  }
   // Makes everything written so far durable and visible to readers.
   virtual Status Flush() = 0;
   // Flushes and releases resources. Idempotent.

@@ -27,6 +27,13 @@ Status WarehouseSink::Open(const ConnectorContext& ctx, const SchemaPtr& schema)
   if (!conn.ok()) return conn.status().WithContext(who);
   conn_ = std::move(*conn);
   SLUICE_RETURN_NOT_OK(conn_->EnsureTable(table_, *schema).WithContext(who));
+  if (!key_.empty()) {
+    Result<std::unique_ptr<warehouse::TableUpserter>> upserter = conn_->Upsert(table_, *schema, key_);
+    if (!upserter.ok()) return upserter.status().WithContext(who);
+    upserter_ = upserter->get();
+    appender_ = std::move(*upserter);
+    return Status::OK();
+  }
   Result<std::unique_ptr<warehouse::TableAppender>> appender = conn_->Append(table_, *schema);
   if (!appender.ok()) return appender.status().WithContext(who);
   appender_ = std::move(*appender);
@@ -40,6 +47,13 @@ Status WarehouseSink::Write(const RecordBatch& batch) {
   return appender_->Write(batch).WithContext("sink '" + name_ + "'");
 }
 
+Status WarehouseSink::WriteChanges(const warehouse::ChangeBatch& changes) {
+  if (upserter_ == nullptr) {
+    return Status::Invalid("sink '" + name_ + "': changes before Open, after Close, or without a key");
+  }
+  return upserter_->WriteChanges(changes).WithContext("sink '" + name_ + "'");
+}
+
 Status WarehouseSink::Flush() {
   if (appender_ == nullptr) return Status::OK();
   return appender_->Flush().WithContext("sink '" + name_ + "'");
@@ -48,6 +62,7 @@ Status WarehouseSink::Flush() {
 Status WarehouseSink::Close() {
   Status st;
   if (appender_ != nullptr) st = appender_->Close().WithContext("sink '" + name_ + "'");
+  upserter_ = nullptr;
   appender_.reset();
   conn_.reset();
   return st;
@@ -81,8 +96,8 @@ std::unique_ptr<Sink> MakeDuckDBSink(OptionReader& options, const ConnectorConte
   return MakeSink(options, ctx, "duckdb");
 }
 
-std::unique_ptr<Sink> NewWarehouseTableSink(std::string table) {
-  return std::make_unique<WarehouseSink>(std::move(table));
+std::unique_ptr<Sink> NewWarehouseTableSink(std::string table, std::vector<std::string> key) {
+  return std::make_unique<WarehouseSink>(std::move(table), "", std::move(key));
 }
 
 }  // namespace sluice::connectors

@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "connectors/connector.h"
 #include "core/config.h"
@@ -26,14 +27,20 @@ class WarehouseSink final : public Sink {
  public:
   // `table` must be a valid table name (see warehouse::ParseTableName); Open checks it.
   // A non-empty `required_kind` ("duckdb") makes Open fail on another kind of warehouse.
-  explicit WarehouseSink(std::string table, std::string required_kind = "")
-      : table_(std::move(table)), required_kind_(std::move(required_kind)) {}
+  // A non-empty `key` makes the sink an upserter on those columns (materialized views
+  // of GROUP BY queries): WriteChanges applies changelogs (see warehouse::ChangeBatch),
+  // Write upserts every row.
+  explicit WarehouseSink(std::string table, std::string required_kind = "",
+                         std::vector<std::string> key = {})
+      : table_(std::move(table)), required_kind_(std::move(required_kind)), key_(std::move(key)) {}
   ~WarehouseSink() override;
 
   // Fails when ctx.warehouse is null, the table name is invalid, or the table exists
   // with incompatible columns (the message names the column and both types).
   Status Open(const ConnectorContext& ctx, const SchemaPtr& schema) override;
   Status Write(const RecordBatch& batch) override;
+  bool AcceptsChanges() const override { return !key_.empty(); }
+  Status WriteChanges(const warehouse::ChangeBatch& changes) override;
   Status Flush() override;
   Status Close() override;
 
@@ -42,10 +49,12 @@ class WarehouseSink final : public Sink {
  private:
   std::string table_;
   std::string required_kind_;
+  std::vector<std::string> key_;
   std::string name_;  // the sink's name, for messages
   // Declared before appender_: the appender must be destroyed before its connection.
   std::unique_ptr<warehouse::Connection> conn_;
   std::unique_ptr<warehouse::TableAppender> appender_;
+  warehouse::TableUpserter* upserter_ = nullptr;  // appender_ itself when key_ is set
 };
 
 // Registry factories for `type: warehouse` and `type: duckdb`. Read `table` (defaulting
@@ -53,7 +62,8 @@ class WarehouseSink final : public Sink {
 std::unique_ptr<Sink> MakeWarehouseSink(OptionReader& options, const ConnectorContext& ctx);
 std::unique_ptr<Sink> MakeDuckDBSink(OptionReader& options, const ConnectorContext& ctx);
 
-// The sink made in code, for `CREATE MATERIALIZED VIEW name AS ...` targets.
-std::unique_ptr<Sink> NewWarehouseTableSink(std::string table);
+// The sink made in code, for `CREATE MATERIALIZED VIEW name AS ...` targets; with a
+// key (the GROUP BY columns) it upserts changelogs.
+std::unique_ptr<Sink> NewWarehouseTableSink(std::string table, std::vector<std::string> key = {});
 
 }  // namespace sluice::connectors

@@ -6,6 +6,9 @@
 #include "connectors/warehouse_sink.h"
 #include "connectors/registry.h"
 #include "sql/sql.h"
+#include "stream/group_aggregate.h"
+#include "stream/window_aggregate.h"
+#include "warehouse/changelog.h"
 
 namespace sluice::orchestrate {
 
@@ -24,6 +27,42 @@ class SelectTransform final : public stream::BatchTransform {
  private:
   std::unique_ptr<sql::CompiledSelect> select_;
 };
+
+// The upsert key of a materialized view over an aggregate query: its GROUP BY columns,
+// each selected as a plain column that can never be NULL (the warehouse refuses NULL
+// keys) and is not DOUBLE.
+Result<std::vector<std::string>> UpsertKey(const sql::CompiledAggregate& q, const std::string& view) {
+  const Schema& out = *q.output_schema();
+  if (q.num_keys() == 0) {
+    return Status::NotImplemented("materialized view '" + view + "': an aggregate without GROUP BY "
+                                  "(one global row) cannot be a materialized view yet; group by a "
+                                  "column");
+  }
+  std::vector<std::string> key;
+  for (int k = 0; k < q.num_keys(); ++k) {
+    const Field& group = q.frame_schema()->field(k);
+    int column = -1;
+    for (size_t c = 0; c < q.key_output().size(); ++c) {
+      if (q.key_output()[c] == k) column = static_cast<int>(c);
+    }
+    if (column < 0) {
+      return Status::Invalid("materialized view '" + view + "': GROUP BY " + group.name +
+                             " must be selected as a column; it is the table's key");
+    }
+    const Field& f = out.field(column);
+    if (std::string why = warehouse::KeyTypeError(f.type); !why.empty()) {
+      return Status::Invalid("materialized view '" + view + "': key column '" + f.name + "': " + why);
+    }
+    if (group.nullable) {
+      return Status::Invalid("materialized view '" + view + "': key column '" + f.name +
+                             "' may be NULL, and a table key cannot be; group by "
+                             "COALESCE(" + group.name + ", <a value>) AS " + f.name +
+                             " or declare the source column NOT NULL (nullable: false)");
+    }
+    key.push_back(f.name);
+  }
+  return key;
+}
 
 struct StreamRef {
   int source = 0;  // index into sources
@@ -115,10 +154,24 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
   // Sources and sinks through the registry.
   std::vector<std::unique_ptr<connectors::Source>> sources(p.sources.size());
   SourceCatalog catalog;
+  struct SourceWatermark {
+    std::string column;  // empty = none declared
+    int64_t delay = 0;
+    SourceLocation location;
+  };
+  std::vector<SourceWatermark> watermarks(p.sources.size());
   for (size_t i = 0; i < p.sources.size(); ++i) {
     const project::ConnectorSpec& spec = p.sources[i];
     OptionReader r(spec.options, diag);
     MarkCommonKeys(&r);
+    if (const ConfigValue* wm = r.Node("watermark")) {
+      // watermark: {column: ts, delay: 4s}: how far event time may run out of order.
+      OptionReader w(*wm, diag);
+      watermarks[i].column = w.RequiredString("column", "the TIMESTAMP column windows use");
+      watermarks[i].delay = w.Duration("delay", 0);
+      watermarks[i].location = r.LocationOf("watermark");
+      w.Finish();
+    }
     sources[i] = connectors::CreateSource(spec.type, spec.type_location, r, CreateContext(p, spec.name));
     if (!sources[i]) {
       catalog.AddBroken(spec.name, spec.file);
@@ -154,16 +207,30 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
     }
     for (const sql::Statement& stmt : *stmts) {
       const SourceLocation where{file.path, stmt.line, stmt.column};
-      Result<std::unique_ptr<sql::CompiledSelect>> compiled =
-          sql::Compile(stmt, catalog, file.text, file.path);
+      Result<sql::CompiledQuery> compiled = sql::CompileQuery(stmt, catalog, file.text, file.path);
       if (!compiled.ok()) {
         diag->AddFormatted(compiled.status().message());
         continue;
       }
-      const StreamRef* ref = catalog.Ref((*compiled)->input_table());
+      const StreamRef* ref = catalog.Ref(compiled->input_table());
       if (ref == nullptr || !sources[static_cast<size_t>(ref->source)]) continue;
       const bool is_view = stmt.kind == sql::Statement::kCreateMaterializedView;
       const std::string& target = stmt.target;
+      std::vector<std::string> upsert_key;
+      if (compiled->aggregate) {
+        if (!is_view) {
+          diag->Error(where, "INSERT INTO '" + target + "': an aggregate query updates its rows, "
+                             "which an append-only sink cannot apply",
+                      "write it as CREATE MATERIALIZED VIEW name AS SELECT ... GROUP BY ...");
+          continue;
+        }
+        Result<std::vector<std::string>> key = UpsertKey(*compiled->aggregate, target);
+        if (!key.ok()) {
+          diag->Error(where, key.status().message(), "");
+          continue;
+        }
+        upsert_key = std::move(key).value();
+      }
       std::unique_ptr<connectors::Sink> sink;
       if (is_view) {
         auto [it, fresh] = view_location.emplace(target, where.ToString());
@@ -178,7 +245,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
                         "rename the view or the sink");
           }
         }
-        sink = connectors::NewWarehouseTableSink(target);
+        sink = connectors::NewWarehouseTableSink(target, upsert_key);
         plan.tables.push_back(target);
       } else {
         size_t si = 0;
@@ -205,7 +272,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
       int slot;
       const std::string sink_key = (is_view ? "view:" : "sink:") + target;
       auto existing = sink_slot.find(sink_key);
-      const SchemaPtr& out_schema = (*compiled)->output_schema();
+      const SchemaPtr out_schema = compiled->output_schema();
       if (existing != sink_slot.end()) {
         slot = existing->second.second;
         const SchemaPtr& have = ps.sinks[static_cast<size_t>(slot)].schema;
@@ -225,7 +292,22 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
       q.name = is_view ? target : "insert into " + target;
       q.location = where.ToString();
       q.stream = ref->stream;
-      q.transform = std::make_unique<SelectTransform>(std::move(compiled).value());
+      if (compiled->aggregate && compiled->aggregate->window().kind != sql::WindowKind::kNone) {
+        const SourceWatermark& wm = watermarks[static_cast<size_t>(ref->source)];
+        const sql::WindowInfo& window = compiled->aggregate->window();
+        const std::string& ts = window.source_schema->field(window.time_column).name;
+        if (!wm.column.empty() && !EqualsIgnoreCase(wm.column, ts)) {
+          diag->Error(where, "the window's event time is '" + ts + "' but " + wm.location.ToString() +
+                                 " declares the watermark on '" + wm.column + "'",
+                      "window by the watermark column, or change `watermark: column:`");
+          continue;
+        }
+        q.op = std::make_unique<stream::WindowAggregate>(std::move(compiled->aggregate), wm.delay);
+      } else if (compiled->aggregate) {
+        q.op = std::make_unique<stream::GroupAggregate>(std::move(compiled->aggregate));
+      } else {
+        q.transform = std::make_unique<SelectTransform>(std::move(compiled->select));
+      }
       q.sink = slot;
       ps.queries.push_back(std::move(q));
     }

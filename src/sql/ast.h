@@ -52,6 +52,11 @@ struct ParsedExpr {
   bool case_operand = false;
   bool has_else = false;
   std::vector<std::unique_ptr<ParsedExpr>> args;
+  // kFunction: agg(DISTINCT ...) and agg(...) FILTER (WHERE filter); count(*) has no args
+  // and star = true.
+  bool distinct = false;
+  bool star = false;
+  std::unique_ptr<ParsedExpr> filter;
 };
 using ParsedExprPtr = std::unique_ptr<ParsedExpr>;
 
@@ -63,10 +68,20 @@ struct SelectItem {
   Identifier alias;          // empty name = none
 };
 
+enum class WindowKind { kNone, kTumble, kHop };
+
 struct TableRef {
   SourcePos pos;
   std::vector<Identifier> parts;  // source.stream
   Identifier alias;
+  // FROM TUMBLE(src, ts, size) / HOP(src, ts, slide, size), also written Flink's way:
+  // TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), size)). The window adds window_start and
+  // window_end columns.
+  WindowKind window = WindowKind::kNone;
+  SourcePos window_pos;
+  Identifier time_column;
+  ParsedExprPtr window_size;
+  ParsedExprPtr window_slide;  // HOP only
   // "source.stream" as written (quotes removed).
   std::string Name() const {
     std::string out;
@@ -80,6 +95,11 @@ struct SelectStmt {
   std::vector<SelectItem> items;
   TableRef from;
   ParsedExprPtr where;
+  std::vector<ParsedExprPtr> group_by;  // GROUP BY expressions (an integer literal n = item n)
+  SourcePos group_by_pos;
+  ParsedExprPtr having;
+  bool emit_on_window_close = false;  // EMIT ON WINDOW CLOSE
+  SourcePos emit_pos;
 };
 
 }  // namespace sluice::sql

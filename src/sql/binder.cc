@@ -215,6 +215,10 @@ Status Binder::UnifyAll(std::vector<BoundExpr*> list, SourcePos pos, const std::
 }
 
 Result<BoundExprPtr> Binder::Bind(const ParsedExpr& e) {
+  if (scope_ != nullptr) {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr resolved, scope_->Resolve(e));
+    if (resolved) return resolved;
+  }
   switch (e.kind) {
     case ExprKind::kLiteral: return BindLiteral(e);
     case ExprKind::kColumnRef: return BindColumn(e);

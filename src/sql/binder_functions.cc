@@ -125,8 +125,15 @@ const FunctionBinder::Entry FunctionBinder::kFunctions[] = {
     {"date_trunc", 2, 2, BoundOp::kDateTrunc, &FunctionBinder::DateTrunc},
 };
 
+bool IsAggregateFunctionName(std::string_view name) { return In(name, kAggregates); }
+
 Result<BoundExprPtr> FunctionBinder::Bind() {
   const std::string& name = e_.op;
+  if (!In(name, kAggregates)) {
+    if (e_.distinct) return ctx_.Invalid(e_.pos, "DISTINCT is only allowed in aggregate functions, not in " + name + "()");
+    if (e_.filter) return ctx_.Invalid(e_.filter->pos, "FILTER is only allowed on aggregate functions, not on " + name + "()");
+    if (e_.star) return ctx_.Invalid(e_.pos, name + "(*) is not a function; only count(*) takes '*'");
+  }
   for (const Entry& f : kFunctions) {
     if (!EqualsIgnoreCase(f.name, name)) continue;
     entry_ = &f;
@@ -137,7 +144,10 @@ Result<BoundExprPtr> FunctionBinder::Bind() {
   std::string lower;
   for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (In(name, kAggregates)) {
-    return ctx_.NotSupported(e_.pos, "aggregate function " + lower + "() (GROUP BY and aggregates)");
+    // Aggregate queries resolve their aggregates before this point (AggregateScope).
+    return ctx_.Invalid(e_.pos, "aggregate function " + lower +
+                                    "() is not allowed here; aggregates belong in the select "
+                                    "list or HAVING of a query (use HAVING to filter on them)");
   }
   if (In(name, kWindowFunctions)) return ctx_.NotSupported(e_.pos, "window function " + lower + "()");
   if (In(name, kWindowTables)) {

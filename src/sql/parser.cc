@@ -18,10 +18,10 @@ struct Unsupported {
 constexpr Unsupported kUnsupportedClauses[] = {
     {"JOIN", "JOIN"},           {"INNER", "JOIN"},          {"LEFT", "JOIN"},
     {"RIGHT", "JOIN"},          {"FULL", "JOIN"},           {"CROSS", "JOIN"},
-    {"NATURAL", "JOIN"},        {"GROUP", "GROUP BY"},      {"HAVING", "HAVING"},
+    {"NATURAL", "JOIN"},
     {"ORDER", "ORDER BY"},      {"LIMIT", "LIMIT"},         {"OFFSET", "OFFSET"},
     {"FETCH", "FETCH"},         {"UNION", "UNION"},         {"INTERSECT", "INTERSECT"},
-    {"EXCEPT", "EXCEPT"},       {"WINDOW", "WINDOW clause"}, {"EMIT", "EMIT"},
+    {"EXCEPT", "EXCEPT"},       {"WINDOW", "WINDOW clause"},
     {"QUALIFY", "QUALIFY"},
 };
 
@@ -95,15 +95,20 @@ Result<TableRef> Parser::ParseTableRef() {
     if (Peek(1).IsKeyword("SELECT")) return ctx_.NotSupported(Peek(1).pos, "a subquery in FROM");
     return Error(Peek(), "expected a stream name after FROM but found '('");
   }
-  if (Peek().IsKeyword("TABLE") && Peek(1).IsOperator("(")) {
-    return ctx_.NotSupported(Peek().pos, "a table function in FROM (windows like TUMBLE)");
-  }
-  SLUICE_ASSIGN_OR_RETURN(Identifier first, ParseIdentifier("a stream name"));
-  ref.parts.push_back(std::move(first));
-  while (Peek().IsOperator(".")) {
-    Advance();
-    SLUICE_ASSIGN_OR_RETURN(Identifier part, ParseIdentifier("a name after '.'"));
-    ref.parts.push_back(std::move(part));
+  const bool table_call = Peek().IsKeyword("TABLE") && Peek(1).IsOperator("(");
+  const int name_at = table_call ? 2 : 0;
+  if ((Peek(name_at).IsKeyword("TUMBLE") || Peek(name_at).IsKeyword("HOP")) &&
+      Peek(name_at + 1).IsOperator("(")) {
+    if (table_call) {
+      Advance();
+      Advance();
+    }
+    SLUICE_RETURN_NOT_OK(ParseWindowCall(&ref));
+    if (table_call) SLUICE_RETURN_NOT_OK(Expect(")"));
+  } else if (table_call) {
+    return ctx_.NotSupported(Peek().pos, "a table function in FROM other than TUMBLE and HOP");
+  } else {
+    SLUICE_RETURN_NOT_OK(ParseStreamName(&ref));
   }
   if (Peek().IsOperator("(")) {
     return ctx_.NotSupported(ref.pos, "a table function in FROM (" + ref.Name() + "(...))");
@@ -116,6 +121,54 @@ Result<TableRef> Parser::ParseTableRef() {
     SLUICE_ASSIGN_OR_RETURN(ref.alias, ParseIdentifier("an alias"));
   }
   return ref;
+}
+
+Status Parser::ParseStreamName(TableRef* ref) {
+  SLUICE_ASSIGN_OR_RETURN(Identifier first, ParseIdentifier("a stream name"));
+  ref->parts.push_back(std::move(first));
+  while (Peek().IsOperator(".")) {
+    Advance();
+    SLUICE_ASSIGN_OR_RETURN(Identifier part, ParseIdentifier("a name after '.'"));
+    ref->parts.push_back(std::move(part));
+  }
+  return Status::OK();
+}
+
+// TUMBLE([TABLE] src, ts | DESCRIPTOR(ts), size) or HOP(..., slide, size); cursor on the name.
+Status Parser::ParseWindowCall(TableRef* ref) {
+  ref->window = Peek().IsKeyword("TUMBLE") ? WindowKind::kTumble : WindowKind::kHop;
+  ref->window_pos = Peek().pos;
+  const std::string name = ref->window == WindowKind::kTumble ? "TUMBLE" : "HOP";
+  Advance();
+  Advance();  // (
+  if (Peek().IsKeyword("TABLE")) Advance();
+  SLUICE_RETURN_NOT_OK(ParseStreamName(ref));
+  SLUICE_RETURN_NOT_OK(Expect(","));
+  const bool descriptor = Peek().IsKeyword("DESCRIPTOR") && Peek(1).IsOperator("(");
+  if (descriptor) {
+    Advance();
+    Advance();
+  }
+  SLUICE_ASSIGN_OR_RETURN(ref->time_column, ParseIdentifier("the event-time column"));
+  if (descriptor) SLUICE_RETURN_NOT_OK(Expect(")"));
+  SLUICE_RETURN_NOT_OK(Expect(","));
+  SLUICE_ASSIGN_OR_RETURN(ParsedExprPtr first, ParseExpr(0));
+  if (ref->window == WindowKind::kHop) {
+    if (!Peek().IsOperator(",")) {
+      return Error(Peek(), "HOP takes a slide and a size: HOP(stream, time_column, INTERVAL "
+                           "'5' SECOND, INTERVAL '10' SECOND)");
+    }
+    Advance();
+    ref->window_slide = std::move(first);
+    SLUICE_ASSIGN_OR_RETURN(ref->window_size, ParseExpr(0));
+  } else {
+    ref->window_size = std::move(first);
+  }
+  if (!Peek().IsOperator(")")) {
+    return Error(Peek(), "expected ')' to close " + name + "(...) but found " + Peek().Describe());
+  }
+  Advance();
+  return Status::OK();
 }
 
 Result<SelectItem> Parser::ParseSelectItem() {
@@ -177,6 +230,32 @@ Result<std::shared_ptr<const SelectStmt>> Parser::ParseSelectBody() {
   if (Peek().IsKeyword("WHERE")) {
     Advance();
     SLUICE_ASSIGN_OR_RETURN(stmt->where, ParseExpr(0));
+  }
+  if (Peek().IsKeyword("GROUP")) {
+    stmt->group_by_pos = Peek().pos;
+    Advance();
+    SLUICE_RETURN_NOT_OK(ExpectKeyword("BY"));
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(ParsedExprPtr key, ParseExpr(0));
+      stmt->group_by.push_back(std::move(key));
+      if (!Peek().IsOperator(",")) break;
+      Advance();
+    }
+  }
+  if (Peek().IsKeyword("HAVING")) {
+    Advance();
+    SLUICE_ASSIGN_OR_RETURN(stmt->having, ParseExpr(0));
+  }
+  if (Peek().IsKeyword("EMIT")) {
+    stmt->emit_pos = Peek().pos;
+    Advance();
+    if (!Peek().IsKeyword("ON") || !Peek(1).IsKeyword("WINDOW") || !Peek(2).IsKeyword("CLOSE")) {
+      return Error(Peek(), "expected ON WINDOW CLOSE after EMIT (the only EMIT mode)");
+    }
+    Advance();
+    Advance();
+    Advance();
+    stmt->emit_on_window_close = true;
   }
   SLUICE_RETURN_NOT_OK(CheckUnsupportedAfterFrom());
   if (!AtStatementEnd()) {

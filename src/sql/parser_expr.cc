@@ -423,9 +423,15 @@ Result<ParsedExprPtr> Parser::ParseFunction() {
   Advance();
   Advance();  // (
   if (name.IsKeyword("EXTRACT")) return ParseExtract(std::move(e));
-  if (Peek().IsKeyword("DISTINCT")) return ctx_.NotSupported(Peek().pos, "DISTINCT in a function call");
-  if (Peek().IsOperator("*")) {
-    // count(*): the binder reports aggregates; keep the call.
+  if (Peek().IsKeyword("DISTINCT")) {
+    e->distinct = true;  // the binder allows it on aggregates only
+    Advance();
+  } else if (Peek().IsKeyword("ALL")) {
+    Advance();
+  }
+  if (Peek().IsOperator("*") && !e->distinct) {
+    // count(*): the binder checks that only count takes '*'.
+    e->star = true;
     Advance();
   } else if (!Peek().IsOperator(")")) {
     if (name.IsKeyword("TRIM") && (Peek().IsKeyword("BOTH") || Peek().IsKeyword("LEADING") ||
@@ -466,7 +472,13 @@ Result<ParsedExprPtr> Parser::ParseFunction() {
   if (Peek().IsKeyword("ORDER")) return ctx_.NotSupported(Peek().pos, "ORDER BY in a function call");
   SLUICE_RETURN_NOT_OK(Expect(")"));
   if (Peek().IsKeyword("OVER")) return ctx_.NotSupported(Peek().pos, "window functions (OVER)");
-  if (Peek().IsKeyword("FILTER")) return ctx_.NotSupported(Peek().pos, "FILTER on aggregates");
+  if (Peek().IsKeyword("FILTER")) {
+    Advance();
+    SLUICE_RETURN_NOT_OK(Expect("("));
+    SLUICE_RETURN_NOT_OK(ExpectKeyword("WHERE"));
+    SLUICE_ASSIGN_OR_RETURN(e->filter, ParseExpr(0));
+    SLUICE_RETURN_NOT_OK(Expect(")"));
+  }
   Close(e.get());
   return e;
 }

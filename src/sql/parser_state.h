@@ -42,6 +42,8 @@ class Parser {
   static bool IsReserved(const Token& t);
   Result<Identifier> ParseIdentifier(const char* what);
   Result<TableRef> ParseTableRef();
+  Status ParseStreamName(TableRef* ref);
+  Status ParseWindowCall(TableRef* ref);
   Result<SelectItem> ParseSelectItem();
   Status CheckUnsupportedAfterFrom();
 

@@ -8,7 +8,29 @@ Result<std::unique_ptr<CompiledSelect>> CompileSelect(const SelectStmt& select, 
                                                       std::string_view sql, const std::string& file) {
   const ErrorContext ctx{sql, file};
   SLUICE_ASSIGN_OR_RETURN(BoundSelect bound, BindSelect(select, catalog, ctx));
+  if (bound.aggregate) {
+    return ctx.NotSupported(select.pos, "an aggregate query here (it needs a stateful operator)");
+  }
   return CompiledSelect::Make(std::move(bound), ctx);
+}
+
+Result<CompiledQuery> CompileSelectQuery(const SelectStmt& select, const Catalog& catalog,
+                                         std::string_view sql, const std::string& file) {
+  const ErrorContext ctx{sql, file};
+  SLUICE_ASSIGN_OR_RETURN(BoundSelect bound, BindSelect(select, catalog, ctx));
+  CompiledQuery q;
+  if (bound.aggregate) {
+    SLUICE_ASSIGN_OR_RETURN(q.aggregate, CompiledAggregate::Make(std::move(bound), ctx));
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(q.select, CompiledSelect::Make(std::move(bound), ctx));
+  }
+  return q;
+}
+
+Result<CompiledQuery> CompileQuery(const Statement& stmt, const Catalog& catalog,
+                                   std::string_view script, const std::string& file) {
+  if (!stmt.select) return Status::Invalid("statement has no query");
+  return CompileSelectQuery(*stmt.select, catalog, script, file);
 }
 
 Result<std::unique_ptr<CompiledSelect>> Compile(const Statement& stmt, const Catalog& catalog,

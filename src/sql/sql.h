@@ -17,13 +17,36 @@
 
 #include "sql/ast.h"
 #include "sql/catalog.h"
+#include "sql/compiled_aggregate.h"
 #include "sql/compiled_select.h"
 #include "sql/parser.h"
 #include "sql/sql_error.h"
 
 namespace sluice::sql {
 
-// Binds and compiles the statement's SELECT. `script` and `file` must be the text and
+// A compiled query: exactly one of the two is set. `select` for stateless queries
+// (projection and filter), `aggregate` for GROUP BY / aggregate queries, whose
+// state the stream module keeps (stream::GroupAggregate).
+struct CompiledQuery {
+  std::unique_ptr<CompiledSelect> select;
+  std::unique_ptr<CompiledAggregate> aggregate;
+
+  const std::string& input_table() const {
+    return select ? select->input_table() : aggregate->input_table();
+  }
+  const SchemaPtr& output_schema() const {
+    return select ? select->output_schema() : aggregate->output_schema();
+  }
+};
+
+// Binds and compiles any query; errors as Compile.
+Result<CompiledQuery> CompileQuery(const Statement& stmt, const Catalog& catalog,
+                                   std::string_view script, const std::string& file);
+Result<CompiledQuery> CompileSelectQuery(const SelectStmt& select, const Catalog& catalog,
+                                         std::string_view sql, const std::string& file);
+
+// Binds and compiles the statement's SELECT, which must be stateless (an aggregate
+// query is NotImplemented here: use CompileQuery). `script` and `file` must be the text and
 // name the statement was parsed from (positions refer to them). Errors: Invalid for
 // unknown names and type errors, NotImplemented for unsupported features.
 Result<std::unique_ptr<CompiledSelect>> Compile(const Statement& stmt, const Catalog& catalog,

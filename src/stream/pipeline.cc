@@ -16,6 +16,7 @@ struct Pipeline::Metrics {
   std::vector<observe::OperatorMetrics> queries;
   std::vector<observe::SinkMetrics> sinks;
   observe::Histogram* batch_latency;
+  std::vector<observe::Counter*> late;  // per query: sluice_late_records_total
 };
 
 Pipeline::Pipeline(PipelineSpec spec, PipelineOptions options)
@@ -30,9 +31,15 @@ Status Pipeline::Open(const connectors::ConnectorContext& ctx, BadRecordLog* bad
   bad_records_ = bad_records;
   metrics_ = std::make_unique<Metrics>(Metrics{
       observe::SourceMetrics::Make(ctx.metrics, spec_.name), {}, {},
-      observe::BatchLatencyHistogram(ctx.metrics, spec_.name)});
+      observe::BatchLatencyHistogram(ctx.metrics, spec_.name), {}});
   for (const auto& q : spec_.queries) {
     metrics_->queries.push_back(observe::OperatorMetrics::Make(ctx.metrics, spec_.name, q.name));
+    metrics_->late.push_back(
+        (ctx.metrics != nullptr ? ctx.metrics : observe::DiscardRegistry())
+            ->GetCounter("sluice_late_records_total",
+                         "Rows later than the watermark (their window had closed), kept in the "
+                         "bad-record log.",
+                         {{"pipeline", spec_.name}, {"operator", q.name}}));
   }
   for (const auto& s : spec_.sinks) {
     metrics_->sinks.push_back(observe::SinkMetrics::Make(ctx.metrics, s.name));
@@ -101,6 +108,7 @@ Status Pipeline::Run() {
       std::this_thread::sleep_for(std::chrono::microseconds(options_.idle_sleep_us));
     }
   }
+  if (result.ok()) result = FinishOperators();
   Status closed = CloseAll();
   if (result.ok()) result = closed;
   stats_.finished.store(true);
@@ -129,11 +137,40 @@ Status Pipeline::ProcessBatch(const connectors::SourceBatch& sb) {
   return Status::OK();
 }
 
+// Hands an operator's changes to the query's sink; remembers whether the sink failed
+// (then the state already moved on and the batch must not be retried row by row).
+class Pipeline::QueryChangeSink final : public ChangeSink {
+ public:
+  QueryChangeSink(Pipeline* p, PipelineQuery* q) : p_(p), q_(q) {}
+  Status Emit(const warehouse::ChangeBatch& changes) override {
+    Status st = p_->Deliver(*q_, changes.rows, &changes.ops);
+    if (!st.ok()) sink_failed_ = true;
+    return st;
+  }
+  bool sink_failed() const { return sink_failed_; }
+
+ private:
+  Pipeline* p_;
+  PipelineQuery* q_;
+  bool sink_failed_ = false;
+};
+
+void Pipeline::ReportBadRow(PipelineQuery& q, const RecordBatch& one, const Status& error) {
+  const size_t qi = static_cast<size_t>(&q - spec_.queries.data());
+  metrics_->queries[qi].errors->Add(1);
+  std::string raw;
+  for (int c = 0; c < one.num_columns(); ++c) {
+    raw += (c ? ", " : "") + one.schema()->field(c).name + "=" + FormatCell(one.column(c), 0);
+  }
+  ReportBad({q.name, q.location, raw, error.message()});
+}
+
 Status Pipeline::RunQuery(PipelineQuery& q, const RecordBatch& input) {
   const size_t qi = static_cast<size_t>(&q - spec_.queries.data());
   observe::OperatorMetrics& qm = metrics_->queries[qi];
   qm.records_in->Add(static_cast<double>(input.num_rows()));
   qm.bytes_in->Add(static_cast<double>(input.ByteSize()));
+  if (q.op) return RunOperator(q, input);
   std::vector<RecordBatchPtr> outputs;
   Result<RecordBatchPtr> out = q.transform->Apply(input);
   if (out.ok()) {
@@ -147,30 +184,86 @@ Status Pipeline::RunQuery(PipelineQuery& q, const RecordBatch& input) {
         outputs.push_back(std::move(row_out).value());
         continue;
       }
-      qm.errors->Add(1);
-      std::string raw;
-      for (int c = 0; c < one->num_columns(); ++c) {
-        raw += (c ? ", " : "") + one->schema()->field(c).name + "=" + FormatCell(one->column(c), 0);
-      }
-      ReportBad({q.name, q.location, raw, row_out.status().message()});
+      ReportBadRow(q, *one, row_out.status());
     }
   }
+  for (const auto& b : outputs) SLUICE_RETURN_NOT_OK(Deliver(q, b, nullptr));
+  return Status::OK();
+}
+
+void Pipeline::ReportRefused(PipelineQuery& q) {
+  RefusedRows refused = q.op->TakeRefusedRows();
+  if (refused.rows == nullptr || refused.rows->num_rows() == 0) return;
+  const size_t qi = static_cast<size_t>(&q - spec_.queries.data());
+  metrics_->late[qi]->Add(static_cast<double>(refused.rows->num_rows()));
+  for (int64_t r = 0; r < refused.rows->num_rows(); ++r) {
+    RecordBatchPtr one = SliceBatch(*refused.rows, r, 1);
+    ReportBadRow(q, *one, Status::Invalid(refused.reasons[static_cast<size_t>(r)]));
+  }
+}
+
+Status Pipeline::RunOperator(PipelineQuery& q, const RecordBatch& input) {
+  QueryChangeSink out(this, &q);
+  Status st = q.op->Apply(input, &out);
+  ReportRefused(q);
+  // Invalid from the operator itself: bad rows, state unchanged; isolate them.
+  if (st.ok() || st.code() != StatusCode::kInvalid || out.sink_failed()) {
+    return st.ok() || out.sink_failed() ? st : st.WithContext(q.location);
+  }
+  for (int64_t r = 0; r < input.num_rows(); ++r) {
+    RecordBatchPtr one = SliceBatch(input, r, 1);
+    Status row = q.op->Apply(*one, &out);
+    ReportRefused(q);
+    if (row.ok()) continue;
+    if (row.code() != StatusCode::kInvalid || out.sink_failed()) {
+      return out.sink_failed() ? row : row.WithContext(q.location);
+    }
+    ReportBadRow(q, *one, row);
+  }
+  return Status::OK();
+}
+
+Status Pipeline::FinishOperators() {
+  for (auto& q : spec_.queries) {
+    if (!q.op) continue;
+    QueryChangeSink out(this, &q);
+    SLUICE_RETURN_NOT_OK(q.op->Finish(&out));
+    ReportRefused(q);
+  }
+  return Status::OK();
+}
+
+Status Pipeline::Deliver(PipelineQuery& q, const RecordBatchPtr& rows,
+                         const std::vector<warehouse::ChangeOp>* ops) {
+  if (rows == nullptr || rows->num_rows() == 0) return Status::OK();
+  const size_t qi = static_cast<size_t>(&q - spec_.queries.data());
+  observe::OperatorMetrics& qm = metrics_->queries[qi];
   PipelineSink& sink = spec_.sinks[static_cast<size_t>(q.sink)];
   observe::SinkMetrics& sm = metrics_->sinks[static_cast<size_t>(q.sink)];
-  for (const auto& b : outputs) {
-    if (b->num_rows() == 0) continue;
-    const double out_bytes = static_cast<double>(b->ByteSize());
-    qm.records_out->Add(static_cast<double>(b->num_rows()));
-    qm.bytes_out->Add(out_bytes);
-    Status st = sink.sink->Write(*b);
-    if (!st.ok()) {
-      sm.errors->Add(1);
-      return st.WithContext("sink '" + sink.name + "' failed");
+  const double out_bytes = static_cast<double>(rows->ByteSize());
+  qm.records_out->Add(static_cast<double>(rows->num_rows()));
+  qm.bytes_out->Add(out_bytes);
+  Status st;
+  if (ops != nullptr && sink.sink->AcceptsChanges()) {
+    st = sink.sink->WriteChanges(warehouse::ChangeBatch{rows, *ops});
+  } else {
+    if (ops != nullptr) {
+      for (warehouse::ChangeOp op : *ops) {
+        if (op != warehouse::ChangeOp::kInsert) {
+          return Status::Internal("query " + q.location + " sends updates to sink '" + sink.name +
+                                  "', which only appends");
+        }
+      }
     }
-    stats_.records_out.fetch_add(b->num_rows(), std::memory_order_relaxed);
-    sm.records->Add(static_cast<double>(b->num_rows()));
-    sm.bytes->Add(out_bytes);
+    st = sink.sink->Write(*rows);
   }
+  if (!st.ok()) {
+    sm.errors->Add(1);
+    return st.WithContext("sink '" + sink.name + "' failed");
+  }
+  stats_.records_out.fetch_add(rows->num_rows(), std::memory_order_relaxed);
+  sm.records->Add(static_cast<double>(rows->num_rows()));
+  sm.bytes->Add(out_bytes);
   return Status::OK();
 }
 

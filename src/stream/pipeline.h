@@ -15,6 +15,7 @@
 
 #include "connectors/connector.h"
 #include "stream/batch_transform.h"
+#include "stream/stream_operator.h"
 
 namespace sluice::observe {
 class MetricsRegistry;
@@ -28,7 +29,12 @@ struct PipelineQuery {
   std::string name;       // "orders" for a materialized view, "insert into file_out" otherwise
   std::string location;   // "streams/orders.sql:3:1", for messages
   int stream = 0;         // index into the source's streams()
+  // Exactly one of the two: a stateless transform (its batches are appended to the
+  // sink) or a stateful operator (its changelog goes to the sink's WriteChanges when
+  // the sink AcceptsChanges, else only +I rows are accepted). Operators are Finished
+  // when the pipeline's input ends.
   std::unique_ptr<BatchTransform> transform;
+  std::unique_ptr<StreamOperator> op;
   int sink = 0;           // index into PipelineSpec::sinks
 };
 
@@ -80,6 +86,14 @@ class Pipeline {
  private:
   Status ProcessBatch(const connectors::SourceBatch& sb);
   Status RunQuery(PipelineQuery& q, const RecordBatch& input);
+  Status RunOperator(PipelineQuery& q, const RecordBatch& input);
+  Status FinishOperators();
+  // Writes a query's output (rows, or changes when `ops` is non-null) to its sink.
+  Status Deliver(PipelineQuery& q, const RecordBatchPtr& rows,
+                 const std::vector<warehouse::ChangeOp>* ops);
+  void ReportBadRow(PipelineQuery& q, const RecordBatch& one, const Status& error);
+  void ReportRefused(PipelineQuery& q);
+  class QueryChangeSink;
   Status FlushSinks();
   Status CloseAll();
   void ReportBad(connectors::BadRecord bad);

@@ -44,8 +44,8 @@ TEST_P(NexmarkTest, SameResultsAsDuckDb) {
   EXPECT_EQ(count_only->rows, mine->rows);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stateless, NexmarkTest,
-                         ::testing::Values("q0", "q1", "q2", "q14", "q21", "q22"),
+INSTANTIATE_TEST_SUITE_P(Queries, NexmarkTest,
+                         ::testing::Values("q0", "q1", "q2", "q14", "q21", "q22", "q5_hop"),
                          [](const auto& info) { return info.param; });
 
 TEST(NexmarkBench, UnknownQueryIsInvalid) {

@@ -100,6 +100,27 @@ std::string QueryRow(const std::string& project, const std::string& sql) {
   return row;
 }
 
+// The continuous GROUP BY (revenue_by_channel, upserted on channel) equals the same
+// GROUP BY computed by the warehouse over the orders table.
+void ExpectAggregateMatches(const std::string& project, const Expected& e) {
+  EXPECT_EQ(QueryRow(project, "SELECT count(*) FROM (SELECT channel, count(*) AS orders, sum(total) "
+                              "AS revenue FROM orders GROUP BY channel) a FULL JOIN "
+                              "revenue_by_channel b USING (channel) WHERE a.orders IS DISTINCT "
+                              "FROM b.orders OR a.revenue IS DISTINCT FROM b.revenue"),
+            "0");
+  EXPECT_EQ(QueryRow(project, "SELECT count(*) > 1, sum(orders), CAST(sum(revenue) * 100 AS BIGINT) "
+                              "FROM revenue_by_channel"),
+            "true," + std::to_string(e.orders) + "," + std::to_string(e.order_cents));
+  // The per-minute windows (closed at the end of the run) account for every order once.
+  EXPECT_EQ(QueryRow(project, "SELECT sum(orders), CAST(sum(revenue) * 100 AS BIGINT), "
+                              "bool_and(window_end = window_start + INTERVAL '1 minute') "
+                              "FROM orders_per_minute"),
+            std::to_string(e.orders) + "," + std::to_string(e.order_cents) + ",true");
+  EXPECT_EQ(QueryRow(project, "SELECT count(*) FROM (SELECT window_start, channel FROM "
+                              "orders_per_minute GROUP BY 1, 2 HAVING count(*) > 1) d"),
+            "0");
+}
+
 // `sluice build` over the stream tables a run left: every model builds, every schema test
 // passes, and the marts account for every order and every cent.
 void ExpectModelsBuild(const std::string& project, const Expected& e) {
@@ -142,6 +163,7 @@ TEST(ShopDemo, RunLandsExactlyTheExpectedRows) {
   EXPECT_EQ(QueryRow(project, "SELECT count(*), CAST(sum(total) * 100 AS BIGINT) FROM large_orders"),
             std::to_string(e.large) + "," + std::to_string(e.large_cents));
   EXPECT_EQ(QueryRow(project, "SELECT count(*) FROM order_items"), std::to_string(e.items));
+  ExpectAggregateMatches(project, e);
 
   // The same large orders went to the NDJSON file sink, one line each.
   std::ifstream feed(project + "/.sluice/output/large_orders.ndjson");
@@ -189,6 +211,7 @@ TEST(ShopDemo, RunIntoPostgresLandsTheSameRows) {
             std::to_string(e.orders) + "," + std::to_string(e.order_ids) + "," +
                 std::to_string(e.order_cents));
   EXPECT_EQ(QueryRow(project, "SELECT count(*) FROM order_items"), std::to_string(e.items));
+  ExpectAggregateMatches(project, e);
   ExpectModelsBuild(project, e);
 }
 

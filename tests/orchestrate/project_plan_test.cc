@@ -6,6 +6,8 @@
 #include <fstream>
 #include <random>
 
+#include "stream/window_aggregate.h"
+
 namespace sluice::orchestrate {
 namespace {
 
@@ -94,6 +96,81 @@ TEST_F(PlanTest, UnknownSourceTypeAndTableAreReported) {
   EXPECT_NE(all.find("sources/x.yaml:1:7: error: unknown source type 'kafkaa'"), std::string::npos) << all;
   EXPECT_NE(all.find("shopp.orders"), std::string::npos) << all;
   EXPECT_NE(all.find("shop.orders"), std::string::npos) << "suggests the near name\n" << all;
+}
+
+TEST_F(PlanTest, AnAggregateViewIsAnOperatorUpsertingOnItsGroupColumns) {
+  Write("streams/a.sql",
+        "CREATE MATERIALIZED VIEW by_channel AS\n"
+        "SELECT channel, count(*) AS n, sum(total) AS revenue FROM shop.orders GROUP BY channel;\n"
+        "CREATE MATERIALIZED VIEW by_customer AS SELECT COALESCE(customer_id, '?') AS customer,\n"
+        "  count(*) AS views FROM shop.page_views GROUP BY COALESCE(customer_id, '?');\n");
+  Diagnostics d;
+  ProjectPlan plan = Plan(&d);
+  ASSERT_FALSE(d.has_errors()) << d.ToString();
+  ASSERT_EQ(plan.pipelines.size(), 1u);
+  ASSERT_EQ(plan.pipelines[0].queries.size(), 2u);
+  EXPECT_TRUE(plan.pipelines[0].queries[0].op != nullptr);
+  EXPECT_TRUE(plan.pipelines[0].queries[0].transform == nullptr);
+  EXPECT_TRUE(plan.pipelines[0].sinks[0].sink->AcceptsChanges());
+}
+
+TEST_F(PlanTest, AggregateQueriesThatCannotLandAreRefusedWithTheReason) {
+  Write("streams/a.sql",
+        "INSERT INTO out SELECT channel, count(*) FROM shop.orders GROUP BY channel;\n"
+        "CREATE MATERIALIZED VIEW a AS SELECT count(*) AS n FROM shop.orders;\n"
+        "CREATE MATERIALIZED VIEW b AS SELECT count(*) AS n FROM shop.orders GROUP BY channel;\n"
+        "CREATE MATERIALIZED VIEW c AS SELECT customer_id, count(*) AS n FROM shop.page_views\n"
+        "  GROUP BY customer_id;\n"
+        "CREATE MATERIALIZED VIEW e AS SELECT CAST(item_count AS DOUBLE) AS x, count(*) AS n\n"
+        "  FROM shop.orders GROUP BY CAST(item_count AS DOUBLE);\n");
+  Diagnostics d;
+  Plan(&d);
+  const std::string all = d.ToString();
+  EXPECT_NE(all.find("streams/a.sql:1:1: error: INSERT INTO 'out': an aggregate query updates its "
+                     "rows, which an append-only sink cannot apply"),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("streams/a.sql:2:1: error: materialized view 'a': an aggregate without GROUP BY"),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("streams/a.sql:3:1: error: materialized view 'b': GROUP BY channel must be "
+                     "selected as a column"),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("streams/a.sql:4:1: error: materialized view 'c': key column 'customer_id' may "
+                     "be NULL"),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("COALESCE(customer_id, <a value>)"), std::string::npos) << all;
+  EXPECT_NE(all.find("streams/a.sql:6:1: error: materialized view 'e': key column 'x'"),
+            std::string::npos) << all;
+}
+
+TEST_F(PlanTest, WindowedViewsUseTheSourceWatermark) {
+  Write("sources/shop.yaml",
+        "type: generator\ngenerator: shop\nwatermark:\n  column: order_time\n  delay: 5s\n");
+  Write("streams/a.sql",
+        "CREATE MATERIALIZED VIEW per_minute AS SELECT window_start, window_end, count(*) AS n\n"
+        "FROM TUMBLE(shop.orders, order_time, INTERVAL '1' MINUTE)\n"
+        "GROUP BY window_start, window_end EMIT ON WINDOW CLOSE;\n");
+  Diagnostics d;
+  ProjectPlan plan = Plan(&d);
+  ASSERT_FALSE(d.has_errors()) << d.ToString();
+  ASSERT_EQ(plan.pipelines.size(), 1u);
+  auto* op = dynamic_cast<stream::WindowAggregate*>(plan.pipelines[0].queries[0].op.get());
+  ASSERT_NE(op, nullptr);
+  EXPECT_TRUE(plan.pipelines[0].sinks[0].sink->AcceptsChanges());
+}
+
+TEST_F(PlanTest, AWatermarkOnAnotherColumnOrWithUnknownKeysIsAnError) {
+  Write("sources/shop.yaml",
+        "type: generator\ngenerator: shop\nwatermark:\n  column: paid_at\n  delai: 5s\n");
+  Write("streams/a.sql",
+        "CREATE MATERIALIZED VIEW per_minute AS SELECT window_start, count(*) AS n\n"
+        "FROM TUMBLE(shop.orders, order_time, INTERVAL '1' MINUTE) GROUP BY window_start;\n");
+  Diagnostics d;
+  Plan(&d);
+  const std::string all = d.ToString();
+  EXPECT_NE(all.find("delai"), std::string::npos) << all;
+  EXPECT_NE(all.find("streams/a.sql:1:1: error: the window's event time is 'order_time' but "
+                     "sources/shop.yaml"),
+            std::string::npos) << all;
 }
 
 }  // namespace

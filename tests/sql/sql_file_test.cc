@@ -19,11 +19,31 @@
 //
 // Each query runs twice, over one batch with every row and over one batch per row,
 // and both must give the expected rows. A failure names the .test file and line.
+//
+// Streaming queries (GROUP BY, aggregates) are checked as changelogs:
+//
+//   rows events
+//   1 | a
+//   ===            <- batch boundary: the rows above form one input batch
+//   2 | a
+//   <blank line>
+//   changes
+//   SELECT name, count(*) FROM events GROUP BY name
+//   ----
+//   +I | a | 1     <- every change in order: op, then the row
+//   -U | a | 1
+//   +U | a | 2
+//
+// The changes come from the batches as declared, then the operator's Finish. The
+// runner also checks that one batch per row and one batch for all rows end in the
+// same final table (the changelog applied to a multiset of rows).
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "core/schema.h"
@@ -31,6 +51,9 @@
 #include "core/value.h"
 #include "sql/sql.h"
 #include "sql/value_parse.h"
+#include "core/time.h"
+#include "stream/group_aggregate.h"
+#include "stream/window_aggregate.h"
 
 namespace sluice::sql {
 namespace {
@@ -74,6 +97,7 @@ class TestCatalog final : public Catalog {
     SchemaPtr schema;
     std::vector<std::vector<std::string>> rows;  // cells as written
     std::vector<int> lines;
+    std::vector<size_t> batch_ends;  // row counts at "===" lines
   };
   std::map<std::string, Table> tables_;
 };
@@ -167,15 +191,30 @@ class TestFile {
         DeclareTable(line.substr(6), at);
       } else if (line.rfind("rows ", 0) == 0) {
         ReadRows(Trim(line.substr(5)), at);
-      } else if (line == "query" || line == "error" || line == "schema") {
+      } else if (line == "query" || line == "error" || line == "schema" ||
+                 line.rfind("changes", 0) == 0) {
         std::string sql;
         std::vector<std::string> expected;
         ReadBlock(&sql, &expected);
+        delay_ = 0;
+        if (line.rfind("changes delay ", 0) == 0) {
+          Result<int64_t> d = ParseDuration(Trim(line.substr(14)));
+          if (!d.ok()) {
+            Fail(at, d.status().message());
+            continue;
+          }
+          delay_ = *d;
+        } else if (line.rfind("changes", 0) == 0 && line != "changes") {
+          Fail(at, "expected 'changes' or 'changes delay <duration>'");
+          continue;
+        }
         if (line == "query") RunQuery(sql, expected, at);
         if (line == "error") RunError(sql, expected, at);
         if (line == "schema") RunSchema(sql, expected, at);
+        if (line.rfind("changes", 0) == 0) RunChanges(sql, expected, at);
       } else {
-        Fail(at, "unknown directive '" + line + "'; expected table, rows, query, error or schema");
+        Fail(at, "unknown directive '" + line +
+                     "'; expected table, rows, query, error, schema or changes");
       }
     }
   }
@@ -217,13 +256,18 @@ class TestFile {
       }
     }
     flush();
-    catalog_.tables_[name] = TestCatalog::Table{MakeSchema(std::move(fields)), {}, {}};
+    catalog_.tables_[name] = TestCatalog::Table{MakeSchema(std::move(fields)), {}, {}, {}};
   }
 
   void ReadRows(const std::string& table, int at) {
     auto it = catalog_.tables_.find(table);
     if (it == catalog_.tables_.end()) return Fail(at, "rows for undeclared table '" + table + "'");
     while (i_ < lines_.size() && !Trim(lines_[i_]).empty()) {
+      if (Trim(lines_[i_]) == "===") {
+        it->second.batch_ends.push_back(it->second.rows.size());
+        ++i_;
+        continue;
+      }
       it->second.rows.push_back(SplitCells(lines_[i_]));
       it->second.lines.push_back(static_cast<int>(i_) + 1);
       ++i_;
@@ -251,7 +295,8 @@ class TestFile {
     while (!sql->empty() && sql->back() == '\n') sql->pop_back();
   }
 
-  // Builds the input table's rows as batches of at most `batch_rows` rows.
+  // Builds the input table's rows as batches of at most `batch_rows` rows (0: as
+  // declared with "===" lines).
   bool Batches(const TestCatalog::Table& t, int64_t batch_rows, std::vector<RecordBatchPtr>* out) {
     const Schema& s = *t.schema;
     BatchBuilder b(t.schema);
@@ -269,7 +314,12 @@ class TestFile {
           return false;
         }
       }
-      if (b.num_rows() >= batch_rows) out->push_back(b.Finish());
+      const bool declared_end =
+          batch_rows == 0 &&
+          std::find(t.batch_ends.begin(), t.batch_ends.end(), r + 1) != t.batch_ends.end();
+      if ((batch_rows > 0 && b.num_rows() >= batch_rows) || declared_end) {
+        out->push_back(b.Finish());
+      }
     }
     if (b.num_rows() > 0 || out->empty()) out->push_back(b.Finish());
     return true;
@@ -291,6 +341,128 @@ class TestFile {
     }
     SLUICE_ASSIGN_OR_RETURN(auto select, ParseSelect(sql, "query"));
     return CompileSelect(*select, catalog_, sql, "query");
+  }
+
+  // Compiles any query (stateless or aggregate) as the planner does.
+  Result<CompiledQuery> CompileAny(const std::string& sql) {
+    const std::string head = Trim(sql.substr(0, 6));
+    if (!EqualsIgnoreCase(head, "SELECT") && !EqualsIgnoreCase(Trim(sql.substr(0, 4)), "WITH")) {
+      SLUICE_ASSIGN_OR_RETURN(std::vector<Statement> stmts, ParseScript(sql, "query"));
+      if (stmts.empty()) return Status::Invalid("script has no statements");
+      return sql::CompileQuery(stmts[0], catalog_, sql, "query");
+    }
+    SLUICE_ASSIGN_OR_RETURN(auto select, ParseSelect(sql, "query"));
+    return CompileSelectQuery(*select, catalog_, sql, "query");
+  }
+
+  struct ChangeCollector final : stream::ChangeSink {
+    Status Emit(const warehouse::ChangeBatch& changes) override {
+      if (changes.rows->num_rows() != static_cast<int64_t>(changes.ops.size())) {
+        return Status::Invalid("ops and rows differ in length");
+      }
+      for (int64_t r = 0; r < changes.rows->num_rows(); ++r) {
+        lines.push_back(std::string(warehouse::ChangeOpName(changes.ops[static_cast<size_t>(r)])) +
+                        " | " + FormatRow(*changes.rows, r));
+      }
+      return Status::OK();
+    }
+    std::vector<std::string> lines;
+  };
+
+  // Runs an aggregate query over the table's batches (batch_rows as in Batches);
+  // the changes as "op | cells" lines.
+  Result<std::vector<std::string>> ExecuteChanges(const std::string& sql, int64_t batch_rows) {
+    SLUICE_ASSIGN_OR_RETURN(CompiledQuery q, CompileAny(sql));
+    if (!q.aggregate) return Status::Invalid("'changes' needs an aggregate query");
+    auto it = catalog_.tables_.find(q.input_table());
+    if (it == catalog_.tables_.end()) return Status::Invalid("no rows for " + q.input_table());
+    std::vector<RecordBatchPtr> batches;
+    if (!Batches(it->second, batch_rows, &batches)) return Status::Invalid("bad input rows");
+    std::unique_ptr<stream::StreamOperator> op;
+    if (q.aggregate->window().kind != WindowKind::kNone) {
+      windowed_ = true;
+      op = std::make_unique<stream::WindowAggregate>(std::move(q.aggregate), delay_);
+    } else {
+      windowed_ = false;
+      op = std::make_unique<stream::GroupAggregate>(std::move(q.aggregate));
+    }
+    ChangeCollector out;
+    auto refused = [&]() {
+      stream::RefusedRows r = op->TakeRefusedRows();
+      if (r.rows == nullptr) return;
+      for (int64_t i = 0; i < r.rows->num_rows(); ++i) out.lines.push_back("late | " + FormatRow(*r.rows, i));
+    };
+    for (const RecordBatchPtr& b : batches) {
+      SLUICE_RETURN_NOT_OK(op->Apply(*b, &out));
+      refused();
+    }
+    SLUICE_RETURN_NOT_OK(op->Finish(&out));
+    refused();
+    return out.lines;
+  }
+
+  // The table a changelog leaves behind, as sorted rows; "" after an error.
+  static std::string FinalTable(const std::vector<std::string>& changes, std::string* error) {
+    std::multiset<std::string> rows;
+    for (const std::string& c : changes) {
+      const std::string op = c.substr(0, 2);
+      const std::string row = c.size() > 5 ? c.substr(5) : "";
+      if (op == "+I" || op == "+U") {
+        rows.insert(row);
+      } else {
+        auto it = rows.find(row);
+        if (it == rows.end()) {
+          *error = "change '" + c + "' removes a row that is not in the table";
+          return "";
+        }
+        rows.erase(it);
+      }
+    }
+    std::string out;
+    for (const auto& r : rows) out += "  " + r + "\n";
+    return out;
+  }
+
+  void RunChanges(const std::string& sql, const std::vector<std::string>& expected, int at) {
+    Result<std::vector<std::string>> got = ExecuteChanges(sql, 0);
+    if (!got.ok()) return Fail(at, "query failed:\n" + sql + "\n" + got.status().message());
+    auto norm = [](const std::vector<std::string>& lines) {
+      std::vector<std::string> out;
+      for (const auto& l : lines) {
+        std::string n;
+        for (const auto& c : SplitCells(l)) n += (n.empty() ? "" : " | ") + c;
+        out.push_back(n);
+      }
+      return out;
+    };
+    const std::vector<std::string> want = norm(expected);
+    const std::vector<std::string> have = norm(*got);
+    if (want != have) {
+      std::string msg = "wrong changes for\n" + sql + "\nexpected:\n";
+      for (const auto& w : want) msg += "  " + w + "\n";
+      msg += "got:\n";
+      for (const auto& h : have) msg += "  " + h + "\n";
+      return Fail(at, msg);
+    }
+    std::string error;
+    std::vector<std::string> changes_only;
+    for (const auto& h : have) {
+      if (h.rfind("late", 0) != 0) changes_only.push_back(h);
+    }
+    const std::string final_table = FinalTable(changes_only, &error);
+    if (!error.empty()) return Fail(at, error);
+    // Watermarks depend on how rows are batched, so windows are checked as declared only.
+    if (windowed_) return;
+    for (int64_t batch_rows : {int64_t{1}, int64_t{1} << 30}) {
+      Result<std::vector<std::string>> other = ExecuteChanges(sql, batch_rows);
+      if (!other.ok()) return Fail(at, "query failed with other batches: " + other.status().message());
+      const std::string t = FinalTable(norm(*other), &error);
+      if (!error.empty()) return Fail(at, error);
+      if (t != final_table) {
+        return Fail(at, "batches of " + std::to_string(batch_rows) + " rows end in\n" + t +
+                            "instead of\n" + final_table);
+      }
+    }
   }
 
   // Runs the query over the table in batches of `batch_rows`; rows as text.
@@ -344,8 +516,14 @@ class TestFile {
     std::string want;
     for (const auto& e : expected) want += (want.empty() ? "" : "\n") + e;
     Status st;
-    Result<std::unique_ptr<CompiledSelect>> q = CompileQuery(sql);
-    if (!q.ok()) {
+    Result<CompiledQuery> any = CompileAny(sql);
+    if (any.ok() && any->aggregate) {
+      Result<std::vector<std::string>> got = ExecuteChanges(sql, int64_t{1} << 30);
+      if (got.ok()) return Fail(at, "expected an error containing '" + want + "' but the query ran:\n" + sql);
+      st = got.status();
+    } else if (!any.ok()) {
+      st = any.status();
+    } else if (Result<std::unique_ptr<CompiledSelect>> q = CompileQuery(sql); !q.ok()) {
       st = q.status();
     } else {
       Result<std::vector<std::string>> got = Execute(q->get(), int64_t{1} << 30);
@@ -358,11 +536,11 @@ class TestFile {
   }
 
   void RunSchema(const std::string& sql, const std::vector<std::string>& expected, int at) {
-    Result<std::unique_ptr<CompiledSelect>> q = CompileQuery(sql);
+    Result<CompiledQuery> q = CompileAny(sql);
     if (!q.ok()) return Fail(at, "query failed to compile:\n" + q.status().message());
     std::string want;
     for (const auto& e : expected) want += Trim(e);
-    const std::string have = (*q)->output_schema()->ToString();
+    const std::string have = q->output_schema()->ToString();
     if (want != have) Fail(at, "schema\n  " + have + "\nexpected\n  " + want);
   }
 
@@ -371,6 +549,8 @@ class TestFile {
   std::vector<std::string> lines_;
   size_t i_ = 0;
   TestCatalog catalog_;
+  int64_t delay_ = 0;       // watermark delay of the current `changes delay ...` block
+  bool windowed_ = false;   // the last ExecuteChanges ran a window operator
 };
 
 std::vector<std::string> TestFiles() {

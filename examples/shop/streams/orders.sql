@@ -4,6 +4,23 @@ SELECT order_id, customer_id, order_time, status, channel, country, item_count, 
 FROM shop.orders
 WHERE status <> 'cancelled';
 
+-- Orders and revenue per sales channel, kept up to date as orders arrive: a
+-- continuous GROUP BY whose table is upserted on its key (channel).
+CREATE MATERIALIZED VIEW revenue_by_channel AS
+SELECT channel, count(*) AS orders, sum(total) AS revenue
+FROM shop.orders
+WHERE status <> 'cancelled'
+GROUP BY channel;
+
+-- Orders and revenue per minute of order time and channel: a tumbling event-time window
+-- whose rows land once, final, when the watermark passes the end of the minute.
+CREATE MATERIALIZED VIEW orders_per_minute AS
+SELECT window_start, window_end, channel, count(*) AS orders, sum(total) AS revenue
+FROM TUMBLE(shop.orders, order_time, INTERVAL '1' MINUTE)
+WHERE status <> 'cancelled'
+GROUP BY window_start, window_end, channel
+EMIT ON WINDOW CLOSE;
+
 -- Every line of every order.
 CREATE MATERIALIZED VIEW order_items AS
 SELECT order_id, line_no, product_id, quantity, unit_price, discount

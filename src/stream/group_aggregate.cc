@@ -1,0 +1,238 @@
+#include "stream/group_aggregate.h"
+
+#include <cstring>
+
+#include "core/hash.h"
+
+namespace sluice::stream {
+
+namespace {
+
+bool CellsEqual(const Column& a, int64_t i, const Column& b, int64_t j) {
+  const bool av = a.IsValid(i);
+  const bool bv = b.IsValid(j);
+  if (!av || !bv) return av == bv;
+  if (a.type().IsVarLength()) return a.GetString(i) == b.GetString(j);
+  const int w = a.type().ByteWidth();
+  return std::memcmp(a.values<uint8_t>() + i * w, b.values<uint8_t>() + j * w,
+                     static_cast<size_t>(w)) == 0;
+}
+
+bool RowsEqual(const RecordBatch& b, int64_t x, int64_t y) {
+  for (int c = 0; c < b.num_columns(); ++c) {
+    if (!CellsEqual(b.column(c), x, b.column(c), y)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+GroupAggregate::GroupAggregate(std::shared_ptr<sql::CompiledAggregate> query)
+    : query_(std::move(query)) {
+  const Schema& frame = *query_->frame_schema();
+  for (int k = 0; k < query_->num_keys(); ++k) state_.keys.emplace_back(frame.field(k).type);
+  state_.accumulators.resize(query_->aggregates().size());
+  state_.slots.assign(64, -1);
+}
+
+int32_t GroupAggregate::AddGroup(const RecordBatch* prepared, int64_t row, uint64_t hash) {
+  const int32_t g = state_.num_groups++;
+  for (int k = 0; k < query_->num_keys(); ++k) {
+    const int32_t r = static_cast<int32_t>(row);
+    state_.keys[static_cast<size_t>(k)].AppendSelected(prepared->column(k), &r, 1);
+  }
+  state_.hashes.push_back(hash);
+  state_.visible.push_back(0);
+  touch_epoch_.push_back(0);
+  const auto& specs = query_->aggregates();
+  for (size_t a = 0; a < specs.size(); ++a) state_.accumulators[a].AddGroup(specs[a]);
+  if (static_cast<size_t>(state_.num_groups) * 2 > state_.slots.size()) Rehash();
+  return g;
+}
+
+void GroupAggregate::Rehash() {
+  state_.slots.assign(state_.slots.size() * 2, -1);
+  const uint64_t mask = state_.slots.size() - 1;
+  for (int32_t g = 0; g < state_.num_groups; ++g) {
+    uint64_t s = state_.hashes[static_cast<size_t>(g)] & mask;
+    while (state_.slots[s] >= 0) s = (s + 1) & mask;
+    state_.slots[s] = g;
+  }
+}
+
+int32_t GroupAggregate::FindOrAddGroup(const RecordBatch& prepared, int64_t row, uint64_t hash) {
+  const uint64_t mask = state_.slots.size() - 1;
+  const int keys = query_->num_keys();
+  for (uint64_t s = hash & mask;; s = (s + 1) & mask) {
+    const int32_t g = state_.slots[s];
+    if (g < 0) {
+      const int32_t added = AddGroup(&prepared, row, hash);
+      // AddGroup may have rehashed; place the group if it did not.
+      if (state_.slots.size() - 1 == mask) state_.slots[s] = added;
+      return added;
+    }
+    if (state_.hashes[static_cast<size_t>(g)] != hash) continue;
+    bool equal = true;
+    for (int k = 0; k < keys && equal; ++k) {
+      equal = CellsEqual(prepared.column(k), row, state_.keys[static_cast<size_t>(k)], g);
+    }
+    if (equal) return g;
+  }
+}
+
+void GroupAggregate::AssignGroups(const RecordBatch& prepared) {
+  const int64_t n = prepared.num_rows();
+  gid_.resize(static_cast<size_t>(n));
+  touched_.clear();
+  ++epoch_;
+  const int keys = query_->num_keys();
+  if (keys == 0) {
+    if (n == 0) return;
+    if (state_.num_groups == 0) AddGroup(nullptr, 0, 0);
+    std::fill(gid_.begin(), gid_.end(), 0);
+    touched_.push_back(0);
+    touch_epoch_[0] = epoch_;
+    return;
+  }
+  hashes_.resize(static_cast<size_t>(n));
+  for (int k = 0; k < keys; ++k) HashColumn(prepared.column(k), hashes_.data(), k > 0);
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t g = FindOrAddGroup(prepared, i, hashes_[static_cast<size_t>(i)]);
+    gid_[static_cast<size_t>(i)] = g;
+    if (touch_epoch_[static_cast<size_t>(g)] != epoch_) {
+      touch_epoch_[static_cast<size_t>(g)] = epoch_;
+      touched_.push_back(g);
+    }
+  }
+}
+
+Status GroupAggregate::AppendFrame(const std::vector<int32_t>& groups) {
+  const int keys = query_->num_keys();
+  for (int k = 0; k < keys; ++k) {
+    frame_[static_cast<size_t>(k)]->AppendSelected(state_.keys[static_cast<size_t>(k)],
+                                                   groups.data(),
+                                                   static_cast<int64_t>(groups.size()));
+  }
+  const auto& specs = query_->aggregates();
+  for (size_t a = 0; a < specs.size(); ++a) {
+    SLUICE_RETURN_NOT_OK(state_.accumulators[a].AppendResults(
+        specs[a], groups, frame_[static_cast<size_t>(keys) + a].get()));
+  }
+  return Status::OK();
+}
+
+Status GroupAggregate::Apply(const RecordBatch& input, ChangeSink* out) {
+  SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr prepared, query_->Prepare(input));
+  return ApplyPrepared(*prepared, out);
+}
+
+Status GroupAggregate::EmitFinal(ChangeSink* out) {
+  touched_.resize(static_cast<size_t>(state_.num_groups));
+  for (int32_t g = 0; g < state_.num_groups; ++g) {
+    touched_[static_cast<size_t>(g)] = g;
+    state_.visible[static_cast<size_t>(g)] = 0;
+  }
+  old_groups_.clear();
+  frame_.clear();
+  for (const Field& f : query_->frame_schema()->fields()) {
+    frame_.push_back(std::make_shared<Column>(f.type));
+  }
+  return EmitChanges(out);
+}
+
+Status GroupAggregate::ApplyPrepared(const RecordBatch& prepared_batch, ChangeSink* out) {
+  const RecordBatch* prepared = &prepared_batch;
+  if (prepared->num_rows() == 0) return Status::OK();
+  // Nothing below fails on bad rows: the batch's effect on the state is all or nothing.
+  AssignGroups(*prepared);
+  if (out == nullptr) {
+    const auto& specs = query_->aggregates();
+    for (size_t a = 0; a < specs.size(); ++a) {
+      state_.accumulators[a].Accumulate(specs[a], *prepared, gid_.data());
+    }
+    return Status::OK();
+  }
+  const Schema& frame = *query_->frame_schema();
+  frame_.clear();
+  for (const Field& f : frame.fields()) frame_.push_back(std::make_shared<Column>(f.type));
+  old_groups_.clear();
+  for (const int32_t g : touched_) {
+    if (state_.visible[static_cast<size_t>(g)]) old_groups_.push_back(g);
+  }
+  SLUICE_RETURN_NOT_OK(AppendFrame(old_groups_));
+  const auto& specs = query_->aggregates();
+  for (size_t a = 0; a < specs.size(); ++a) {
+    state_.accumulators[a].Accumulate(specs[a], *prepared, gid_.data());
+  }
+  return EmitChanges(out);
+}
+
+Status GroupAggregate::Finish(ChangeSink* out) {
+  // A global aggregate has a row even for an empty input.
+  if (query_->num_keys() > 0 || state_.num_groups > 0) return Status::OK();
+  AddGroup(nullptr, 0, 0);
+  touched_.assign(1, 0);
+  old_groups_.clear();
+  frame_.clear();
+  for (const Field& f : query_->frame_schema()->fields()) {
+    frame_.push_back(std::make_shared<Column>(f.type));
+  }
+  return EmitChanges(out);
+}
+
+Status GroupAggregate::EmitChanges(ChangeSink* out) {
+  Status st = AppendFrame(touched_);
+  const int64_t old_rows = static_cast<int64_t>(old_groups_.size());
+  const int64_t rows = old_rows + static_cast<int64_t>(touched_.size());
+  std::vector<uint8_t> pass;
+  RecordBatchPtr result;
+  if (st.ok()) {
+    std::vector<ColumnPtr> cols(frame_.begin(), frame_.end());
+    auto frame = std::make_shared<const RecordBatch>(query_->frame_schema(), std::move(cols), rows);
+    Result<RecordBatchPtr> r = query_->Finalize(*frame, &pass);
+    if (r.ok()) {
+      result = std::move(r).value();
+    } else {
+      st = r.status();
+    }
+  }
+  if (!st.ok()) {
+    // The state already holds the batch: this cannot be retried row by row.
+    return Status::OutOfRange("computing the aggregate's output rows failed: " + st.message());
+  }
+  // Pair each touched group's old row (frame rows 0..old_rows-1, in touched order) with
+  // its new row (old_rows + t).
+  std::vector<int32_t> sel;
+  warehouse::ChangeBatch changes;
+  int64_t o = 0;
+  for (size_t t = 0; t < touched_.size(); ++t) {
+    const size_t g = static_cast<size_t>(touched_[t]);
+    const bool was = state_.visible[g] != 0;
+    const int32_t new_row = static_cast<int32_t>(old_rows + static_cast<int64_t>(t));
+    const bool now = pass[static_cast<size_t>(new_row)] != 0;
+    const int32_t old_row = was ? static_cast<int32_t>(o++) : -1;
+    state_.visible[g] = now;
+    if (was && now && RowsEqual(*result, old_row, new_row)) continue;  // nothing changed
+    if (was) {
+      sel.push_back(old_row);
+      changes.ops.push_back(now ? warehouse::ChangeOp::kUpdateBefore : warehouse::ChangeOp::kDelete);
+    }
+    if (now) {
+      sel.push_back(new_row);
+      changes.ops.push_back(was ? warehouse::ChangeOp::kUpdateAfter : warehouse::ChangeOp::kInsert);
+    }
+  }
+  frame_.clear();
+  if (sel.empty()) return Status::OK();
+  std::vector<ColumnPtr> cols;
+  for (int c = 0; c < result->num_columns(); ++c) {
+    auto col = std::make_shared<Column>(result->column(c).type());
+    col->AppendSelected(result->column(c), sel.data(), static_cast<int64_t>(sel.size()));
+    cols.push_back(std::move(col));
+  }
+  changes.rows = std::make_shared<const RecordBatch>(query_->output_schema(), std::move(cols),
+                                                     static_cast<int64_t>(sel.size()));
+  return out->Emit(changes);
+}
+
+}  // namespace sluice::stream

@@ -1,0 +1,57 @@
+// StreamOperator: a stateful step of a continuous query (GROUP BY aggregation; windows
+// later). Unlike BatchTransform, its output is a changelog (warehouse::ChangeBatch: rows
+// plus one ChangeOp per row) and it may emit at any call, not only per input batch:
+// on a watermark (windows closing) and at the end of the input.
+//
+// Each operator keeps ALL of its state in one struct it owns (issue 4 checkpoints
+// operators by snapshotting that struct). Operators are driven by one thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/record_batch.h"
+#include "core/status.h"
+#include "warehouse/changelog.h"
+
+namespace sluice::stream {
+
+// Receives an operator's changes, in order. The batch is only borrowed for the call.
+class ChangeSink {
+ public:
+  virtual ~ChangeSink() = default;
+  virtual Status Emit(const warehouse::ChangeBatch& changes) = 0;
+};
+
+// Input rows an operator refused without failing (rows later than the watermark): the
+// pipeline counts them (sluice_late_records_total) and writes each to the bad-record log.
+struct RefusedRows {
+  RecordBatchPtr rows;               // input rows, or nullptr for none
+  std::vector<std::string> reasons;  // one per row, starting with "late"
+};
+
+class StreamOperator {
+ public:
+  virtual ~StreamOperator() = default;
+  // The schema of the rows the operator emits.
+  virtual const SchemaPtr& output_schema() const = 0;
+  // Consumes one input batch and emits the changes it causes (possibly none).
+  // Errors: Invalid means rows of the batch could not be evaluated and the operator's
+  // state is unchanged (the pipeline retries row by row to isolate the bad rows, as for
+  // BatchTransform); any other code is fatal for the pipeline. An error from `out` is
+  // returned as is.
+  virtual Status Apply(const RecordBatch& input, ChangeSink* out) = 0;
+  // Event time has advanced to `watermark` (micros): rows older than it will not come.
+  virtual Status OnWatermark(int64_t watermark, ChangeSink* out) {
+    (void)watermark;
+    (void)out;
+    return Status::OK();
+  }
+  // The input has ended (bounded source, --max-events, shutdown): emit what is final.
+  virtual Status Finish(ChangeSink* out) = 0;
+  // The rows refused since the last call (moved out).
+  virtual RefusedRows TakeRefusedRows() { return {}; }
+};
+
+}  // namespace sluice::stream
