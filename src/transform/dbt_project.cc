@@ -106,7 +106,13 @@ void ApplySluiceProject(const std::string& dir_arg, DbtProject* p, Diagnostics* 
   t.origin = "sluice.yaml";
   for (const auto& src : sp.sources) p->sluice_sources[src.name] = src.file;
   for (const auto& stream : sp.streams) {
-    for (StreamTable& table : ScanStreamTables(stream.text, stream.path, p->sluice_sources)) {
+    Result<std::vector<StreamTable>> tables =
+        ScanStreamTables(stream.text, stream.path, p->sluice_sources);
+    if (!tables.ok()) {
+      diag->AddFormatted(tables.status().message());
+      continue;
+    }
+    for (StreamTable& table : *tables) {
       const auto [it, inserted] = p->stream_tables.emplace(table.name, table.path);
       if (!inserted) {
         diag->Error(table.location,

@@ -10,113 +10,25 @@
 #include <system_error>
 
 #include "project/yaml_reader.h"
+#include "sql/parser.h"
 
 namespace sluice::transform {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-struct Word {
-  std::string text;  // unquoted
-  bool quoted = false;
-  int line = 0;
-  int column = 0;
-};
-
-bool IsWordChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-
-// Splits SQL into words (identifiers, keywords, dotted names), "\"quoted\"" identifiers and
-// ';', skipping comments, string literals and other punctuation.
-std::vector<Word> SqlWords(std::string_view s) {
-  std::vector<Word> out;
-  int line = 1;
-  size_t line_start = 0;
-  size_t i = 0;
-  auto advance = [&](size_t to) {
-    for (; i < to && i < s.size(); ++i) {
-      if (s[i] == '\n') {
-        ++line;
-        line_start = i + 1;
-      }
-    }
-  };
-  while (i < s.size()) {
-    const char c = s[i];
-    const int col = static_cast<int>(i - line_start) + 1;
-    if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      const size_t end = s.find('\n', i);
-      advance(end == std::string_view::npos ? s.size() : end);
-    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-      const size_t end = s.find("*/", i + 2);
-      advance(end == std::string_view::npos ? s.size() : end + 2);
-    } else if (c == '\'') {
-      size_t j = i + 1;
-      while (j < s.size() && !(s[j] == '\'' && (j + 1 >= s.size() || s[j + 1] != '\''))) {
-        j += (s[j] == '\'' ? 2 : 1);
-      }
-      advance(j + 1);
-    } else if (c == '"') {
-      const size_t end = s.find('"', i + 1);
-      const size_t stop = end == std::string_view::npos ? s.size() : end;
-      out.push_back(Word{std::string(s.substr(i + 1, stop - i - 1)), true, line, col});
-      advance(stop + 1);
-    } else if (c == ';') {
-      out.push_back(Word{";", false, line, col});
-      advance(i + 1);
-    } else if (IsWordChar(c)) {
-      size_t j = i;
-      while (j < s.size() && (IsWordChar(s[j]) || s[j] == '"')) ++j;
-      std::string w(s.substr(i, j - i));
-      w.erase(std::remove(w.begin(), w.end(), '"'), w.end());
-      out.push_back(Word{std::move(w), false, line, col});
-      advance(j);
-    } else {
-      advance(i + 1);
-    }
-  }
-  return out;
-}
-
-bool Is(const Word& w, const char* keyword) {
-  if (w.quoted || w.text.size() != std::strlen(keyword)) return false;
-  for (size_t i = 0; i < w.text.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(w.text[i])) != keyword[i]) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-std::vector<StreamTable> ScanStreamTables(std::string_view text, const std::string& path,
-                                          const std::map<std::string, std::string>& sources) {
+Result<std::vector<StreamTable>> ScanStreamTables(std::string_view text, const std::string& path,
+                                                  const std::map<std::string, std::string>& sources) {
+  SLUICE_ASSIGN_OR_RETURN(std::vector<sql::Statement> statements, sql::ParseScript(text, path));
   std::vector<StreamTable> out;
-  const std::vector<Word> words = SqlWords(text);
-  size_t i = 0;
-  while (i < words.size()) {
-    size_t end = i;
-    while (end < words.size() && words[end].text != ";") ++end;
-    if (end - i >= 4 && Is(words[i], "CREATE") && Is(words[i + 1], "MATERIALIZED") &&
-        Is(words[i + 2], "VIEW")) {
-      const Word& name = words[i + 3];
-      StreamTable t;
-      t.name = name.text;
-      t.path = path;
-      t.location = SourceLocation{path, name.line, name.column};
-      std::set<std::string> inputs;
-      for (size_t k = i + 4; k + 1 < end; ++k) {
-        if (!Is(words[k], "FROM") && !Is(words[k], "JOIN")) continue;
-        const std::string& ref = words[k + 1].text;
-        const std::string first = ref.substr(0, ref.find('.'));
-        if (sources.count(first) > 0) inputs.insert(first);
-      }
-      t.inputs.assign(inputs.begin(), inputs.end());
-      out.push_back(std::move(t));
-    }
-    i = end + 1;
+  for (const sql::Statement& stmt : statements) {
+    if (stmt.kind != sql::Statement::kCreateMaterializedView) continue;
+    StreamTable t;
+    t.name = stmt.target;
+    t.path = path;
+    t.location = SourceLocation{path, stmt.target_pos.line, stmt.target_pos.column};
+    const std::vector<sql::Identifier>& from = stmt.select->from.parts;
+    if (!from.empty() && sources.count(from.front().name) > 0) t.inputs = {from.front().name};
+    out.push_back(std::move(t));
   }
   return out;
 }

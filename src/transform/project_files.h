@@ -12,11 +12,11 @@
 
 namespace sluice::transform {
 
-// The tables of `CREATE MATERIALIZED VIEW name` statements in a stream file, each with the
-// sluice sources (names in `sources`) its FROM/JOIN clauses read. Comments and quoted text
-// are skipped; the SQL module validates the statements themselves.
-std::vector<StreamTable> ScanStreamTables(std::string_view text, const std::string& path,
-                                          const std::map<std::string, std::string>& sources);
+// The tables of the `CREATE MATERIALIZED VIEW name` statements of a stream file (parsed by
+// the SQL module), each with the sluice source (a name in `sources`) its FROM reads. A
+// syntax error is returned as the SQL module reports it (file:line:column and a caret).
+Result<std::vector<StreamTable>> ScanStreamTables(std::string_view text, const std::string& path,
+                                                  const std::map<std::string, std::string>& sources);
 
 // Fills p->models, seeds, snapshots, tests, macros and schema_files from the resource
 // paths (recursively, sorted by path; names starting with '.' skipped), then p->sources

@@ -231,8 +231,8 @@ TEST(DbtProject, SluiceProjectWithStreamTables) {
   dir.Write("streams/orders.sql",
             "-- CREATE MATERIALIZED VIEW commented_out AS SELECT 1;\n"
             "CREATE MATERIALIZED VIEW orders AS\nSELECT * FROM shop.orders WHERE note <> ';';\n"
-            "create materialized view \"Big\" as select o.id from shop.orders o "
-            "join shop.payments p on o.id = p.order_id;\n"
+            "create materialized view \"Big\" as select channel, count(*) as n "
+            "from shop.orders group by channel;\n"
             "INSERT INTO feed SELECT * FROM shop.orders;\n");
   dir.Write("models/daily.sql", "select * from {{ ref('orders') }}");
   dir.Write("dbt_project.yml", "name: ignored\nmodels:\n  shop:\n    +materialized: table\n");
@@ -253,6 +253,19 @@ TEST(DbtProject, SluiceProjectWithStreamTables) {
   EXPECT_EQ(p.streams[1].inputs, std::vector<std::string>{"shop"});
   EXPECT_TRUE(p.models_config.is_map());
   ASSERT_EQ(p.models.size(), 1u);
+}
+
+// A stream file with a syntax error is reported as the SQL module reports it, with its
+// position, and the project is invalid.
+TEST(DbtProject, StreamFileWithASyntaxErrorIsReported) {
+  TempDir dir;
+  dir.Write("sluice.yaml", "name: shop\n");
+  dir.Write("sources/shop.yaml", "type: generator\ngenerator: shop\n");
+  dir.Write("streams/orders.sql", "CREATE MATERIALIZED VIEW orders AS\nSELECT FROM shop.orders;\n");
+  Diagnostics diag;
+  (void)Load(dir, &diag);
+  ASSERT_TRUE(diag.has_errors());
+  EXPECT_NE(diag.ToString().find("streams/orders.sql:2:"), std::string::npos) << diag.ToString();
 }
 
 TEST(DbtProject, VarsArgumentOverridesProjectVars) {
