@@ -6,9 +6,12 @@ namespace sluice::sql {
 
 namespace {
 
-void MarkColumns(const BoundExpr& e, std::vector<bool>* used) {
+// Marks the input columns `e` reads, except inside subexpressions the select items
+// take from WHERE's results.
+void MarkColumns(const BoundExpr& e, const SubexpressionCache& shared, std::vector<bool>* used) {
+  if (shared.ComputedByWhere(e)) return;
   if (e.op == BoundOp::kColumn) (*used)[static_cast<size_t>(e.column)] = true;
-  for (const auto& a : e.args) MarkColumns(*a, used);
+  for (const auto& a : e.args) MarkColumns(*a, shared, used);
 }
 
 }  // namespace
@@ -19,12 +22,15 @@ Result<std::unique_ptr<CompiledSelect>> CompiledSelect::Make(BoundSelect bound, 
   s->input_schema_ = std::move(bound.input_schema);
   s->output_schema_ = std::move(bound.output_schema);
   s->used_.assign(static_cast<size_t>(s->input_schema_->num_fields()), false);
+  if (bound.where) s->subexpressions_->Count(*bound.where, /*in_where=*/true);
+  for (const BoundExprPtr& item : bound.items) s->subexpressions_->Count(*item);
   ExpressionCompiler compiler(ctx);
+  compiler.set_subexpressions(s->subexpressions_.get());
   if (bound.where) {
     SLUICE_ASSIGN_OR_RETURN(s->where_, compiler.Compile(*bound.where));
   }
   for (const BoundExprPtr& item : bound.items) {
-    MarkColumns(*item, &s->used_);
+    MarkColumns(*item, *s->subexpressions_, &s->used_);
     SLUICE_ASSIGN_OR_RETURN(KernelPtr k, compiler.Compile(*item));
     s->items_.push_back(std::move(k));
   }
@@ -53,6 +59,7 @@ Result<RecordBatchPtr> CompiledSelect::Evaluate(const RecordBatch& input) {
   const int64_t rows = input.num_rows();
   const std::vector<ColumnPtr>* frame = &input.columns();
   int64_t n = rows;
+  subexpressions_->BeginFrame();
   if (where_) {
     SLUICE_ASSIGN_OR_RETURN(Vec pred, where_->Eval(EvalInput{&input.columns(), rows}, nullptr));
     const Column& p = pred.column();
@@ -82,6 +89,7 @@ Result<RecordBatchPtr> CompiledSelect::Evaluate(const RecordBatch& input) {
         gathered_[c] = std::move(col);
       }
       frame = &gathered_;
+      subexpressions_->Narrow(selection_.data(), n, EvalInput{&input.columns(), rows});
     }
   }
   std::vector<ColumnPtr> out;
@@ -91,6 +99,7 @@ Result<RecordBatchPtr> CompiledSelect::Evaluate(const RecordBatch& input) {
     out.push_back(Materialize(v, n));
   }
   gathered_.clear();
+  subexpressions_->EndBatch();
   return std::make_shared<const RecordBatch>(output_schema_, std::move(out), n);
 }
 

@@ -9,6 +9,7 @@
 #include "core/record_batch.h"
 #include "sql/binder.h"
 #include "sql/kernel.h"
+#include "sql/subexpression_cache.h"
 
 namespace sluice::sql {
 
@@ -31,6 +32,10 @@ class CompiledSelect {
   // Thread-compatible: keeps scratch buffers; use one instance per thread.
   Result<RecordBatchPtr> Evaluate(const RecordBatch& input);
 
+  // The subexpressions compiled once and shared by several uses (WHERE, items, CASE
+  // branches), with how often each ran: for tests and debugging.
+  std::vector<SharedSubexpressionStats> shared_subexpressions() const { return subexpressions_->Stats(); }
+
  private:
   CompiledSelect() = default;
   Status CheckInput(const RecordBatch& input) const;
@@ -38,9 +43,11 @@ class CompiledSelect {
   std::string input_table_;
   SchemaPtr input_schema_;
   SchemaPtr output_schema_;
+  // Declared before the kernels, whose use kernels point into it.
+  std::unique_ptr<SubexpressionCache> subexpressions_ = std::make_unique<SubexpressionCache>();
   KernelPtr where_;
   std::vector<KernelPtr> items_;
-  std::vector<bool> used_;  // input columns read by the select items
+  std::vector<bool> used_;  // input columns the select items read (not via WHERE results)
   // scratch
   std::vector<int32_t> selection_;
   std::vector<ColumnPtr> gathered_;

@@ -32,6 +32,14 @@ class ColumnKernel final : public Kernel {
 }  // namespace
 
 Result<KernelPtr> ExpressionCompiler::Compile(const BoundExpr& e) {
+  if (subexpressions_ == nullptr || !subexpressions_->ShouldShare(e)) return CompileNode(e);
+  if (KernelPtr use = subexpressions_->Use(e)) return use;
+  SLUICE_ASSIGN_OR_RETURN(KernelPtr k, CompileNode(e));
+  if (k->constant() != nullptr) return k;  // folded: nothing to share
+  return subexpressions_->Share(e, std::move(k));
+}
+
+Result<KernelPtr> ExpressionCompiler::CompileNode(const BoundExpr& e) {
   if (e.op == BoundOp::kConstant) {
     return KernelPtr(new ConstantKernel(MakeConstant(e.value, e.type)));
   }
