@@ -1,5 +1,6 @@
 #include "warehouse/change_stager.h"
 
+#include "warehouse/batch_shape.h"
 #include "warehouse/table_name.h"
 
 namespace sluice::warehouse {
@@ -92,19 +93,8 @@ Result<RecordBatchPtr> ChangeStager::StageInserts(const RecordBatch& rows) {
 
 Result<RecordBatchPtr> ChangeStager::Stage(const RecordBatch& rows,
                                            const std::vector<ChangeOp>& ops) {
-  if (rows.num_columns() != num_fields_) {
-    return Status::Invalid("batch has " + std::to_string(rows.num_columns()) +
-                           " columns, upserter for " + label_ + " expects " +
-                           std::to_string(num_fields_));
-  }
-  for (int c = 0; c < num_fields_; ++c) {
-    if (!(rows.column(c).type() == staging_schema_.field(c).type)) {
-      return Status::Invalid("column '" + staging_schema_.field(c).name + "' is " +
-                             rows.column(c).type().ToString() + " in the batch but " +
-                             staging_schema_.field(c).type.ToString() + " in the upserter for " +
-                             label_);
-    }
-  }
+  SLUICE_RETURN_NOT_OK(
+      CheckBatchShape(rows, staging_schema_, "upserter for " + label_, num_fields_));
   SLUICE_RETURN_NOT_OK(
       compactor_.Compact(rows, ops, &selection_).WithContext("changes for " + label_));
   const int64_t n = rows.num_rows();

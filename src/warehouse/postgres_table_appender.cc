@@ -1,5 +1,6 @@
 #include "warehouse/postgres_table_appender.h"
 
+#include "warehouse/batch_shape.h"
 #include "warehouse/postgres_client.h"
 #include "warehouse/postgres_commit_log.h"
 
@@ -52,19 +53,7 @@ Status PostgresTableAppender::Fail(Status error) {
 
 Status PostgresTableAppender::Write(const RecordBatch& batch) {
   if (closed_) return Status::Invalid("appender for " + table_.ToString() + " is closed");
-  if (batch.num_columns() != schema_.num_fields()) {
-    return Status::Invalid("batch has " + std::to_string(batch.num_columns()) +
-                           " columns, appender for " + table_.ToString() + " expects " +
-                           std::to_string(schema_.num_fields()));
-  }
-  for (int c = 0; c < batch.num_columns(); ++c) {
-    if (!(batch.column(c).type() == schema_.field(c).type)) {
-      return Status::Invalid("column '" + schema_.field(c).name + "' is " +
-                             batch.column(c).type().ToString() + " in the batch but " +
-                             schema_.field(c).type.ToString() + " in the appender for " +
-                             table_.ToString());
-    }
-  }
+  SLUICE_RETURN_NOT_OK(CheckBatchShape(batch, schema_, "appender for " + table_.ToString()));
   if (batch.num_rows() == 0) return Status::OK();
   copy_.Encode(batch);
   if (copy_.bytes() >= kCopyChunkBytes) {
