@@ -14,8 +14,6 @@
 #include "transform/dbt_project.h"
 #include "transform/manifest.h"
 #include "transform/runner.h"
-#include "warehouse/duckdb_warehouse.h"
-#include "warehouse/postgres_warehouse.h"
 
 namespace sluice::cli {
 
@@ -98,13 +96,6 @@ std::vector<std::string> SplitSpaces(const std::vector<std::string>& items) {
   return out;
 }
 
-Result<std::unique_ptr<warehouse::Warehouse>> OpenTarget(const transform::WarehouseTarget& t) {
-  if (t.type == "postgres") return warehouse::OpenPostgres(t.conninfo);
-  if (t.type == "duckdb") return warehouse::OpenDuckDB(t.path);
-  return Status::Invalid(t.origin + ": warehouse type '" + t.type +
-                         "' is not supported (use duckdb or postgres)");
-}
-
 void PrintFailures(const transform::Manifest& m, const transform::RunResult& r) {
   bool header = false;
   for (const NodeResult& n : r.results) {
@@ -169,7 +160,7 @@ int RunBuild(const GlobalOptions& g, const BuildOptions& o) {
               << " matches the selection.\n";
     return kExitOk;
   }
-  Result<std::unique_ptr<warehouse::Warehouse>> wh = OpenTarget(project.target);
+  Result<std::unique_ptr<warehouse::Warehouse>> wh = transform::OpenTargetWarehouse(project.target);
   if (!wh.ok()) {
     std::cerr << "error: " << wh.status().message() << "\n";
     return kExitFailure;

@@ -1,10 +1,12 @@
 // `sluice query DIR "SQL"`: run SQL against the project's warehouse and print the result.
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "orchestrate/project_warehouse.h"
 #include "observe/log.h"
 #include "project/project.h"
+#include "transform/dbt_project.h"
 #include "warehouse/result_printer.h"
 
 namespace sluice::cli {
@@ -12,14 +14,28 @@ namespace sluice::cli {
 int RunQuery(const GlobalOptions& g, const QueryOptions& o) {
   if (!SetUpLogging(g)) return kExitInvalid;
   Diagnostics diag;
-  project::Project p = project::LoadProject(o.dir, &diag);
-  if (diag.has_errors()) {
-    std::cerr << diag.ToString();
-    return kExitInvalid;
+  Result<std::unique_ptr<warehouse::Warehouse>> wh = Status::Internal("no warehouse");
+  const std::filesystem::path dir = o.dir.empty() ? "." : o.dir;
+  if (!std::filesystem::exists(dir / "sluice.yaml") &&
+      std::filesystem::exists(dir / "dbt_project.yml")) {
+    // A plain dbt project: its profiles.yml target, else the embedded DuckDB.
+    transform::DbtProject p = transform::LoadDbtProject(o.dir, {}, &diag);
+    if (diag.has_errors()) {
+      std::cerr << diag.ToString();
+      return kExitInvalid;
+    }
+    for (const auto& secret : p.secrets) observe::RegisterSecret(secret);
+    wh = transform::OpenTargetWarehouse(p.target);
+  } else {
+    project::Project p = project::LoadProject(o.dir, &diag);
+    if (diag.has_errors()) {
+      std::cerr << diag.ToString();
+      return kExitInvalid;
+    }
+    for (const auto& secret : p.secrets) observe::RegisterSecret(secret);
+    if (!SetUpLogging(g, p.log.level, p.log.format)) return kExitInvalid;
+    wh = orchestrate::OpenProjectWarehouse(p);
   }
-  for (const auto& secret : p.secrets) observe::RegisterSecret(secret);
-  if (!SetUpLogging(g, p.log.level, p.log.format)) return kExitInvalid;
-  Result<std::unique_ptr<warehouse::Warehouse>> wh = orchestrate::OpenProjectWarehouse(p);
   if (!wh.ok()) {
     std::cerr << "error: " << wh.status().message() << "\n";
     return kExitFailure;

@@ -10,6 +10,8 @@
 #include "project/project.h"
 #include "project/yaml_reader.h"
 #include "transform/project_files.h"
+#include "warehouse/duckdb_warehouse.h"
+#include "warehouse/postgres_warehouse.h"
 
 namespace sluice::transform {
 
@@ -204,6 +206,17 @@ DbtProject LoadDbtProject(const std::string& dir_arg, const LoadOptions& options
   ApplyVarOverrides(options, &p);
   CollectProjectFiles(&p, diag);
   return p;
+}
+
+}  // namespace sluice::transform
+
+namespace sluice::transform {
+
+Result<std::unique_ptr<warehouse::Warehouse>> OpenTargetWarehouse(const WarehouseTarget& target) {
+  if (target.type == "postgres") return warehouse::OpenPostgres(target.conninfo);
+  if (target.type == "duckdb") return warehouse::OpenDuckDB(target.path);
+  return Status::Invalid(target.origin + ": warehouse type '" + target.type +
+                         "' is not supported (use duckdb or postgres)");
 }
 
 }  // namespace sluice::transform

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,6 +29,7 @@
 #include "core/config.h"
 #include "core/diagnostics.h"
 #include "core/status.h"
+#include "warehouse/warehouse.h"
 
 namespace sluice::transform {
 
@@ -134,6 +136,9 @@ Status ParseVarsArgument(std::string_view text, std::map<std::string, std::strin
 // is one error. Two models with one name are an error naming both files (reported by
 // BuildManifest, which sees every resource kind).
 DbtProject LoadDbtProject(const std::string& dir, const LoadOptions& options, Diagnostics* diag);
+
+// Opens the warehouse `target` names (DuckDB file or PostgreSQL server).
+Result<std::unique_ptr<warehouse::Warehouse>> OpenTargetWarehouse(const WarehouseTarget& target);
 
 // Reads the warehouse target of a plain dbt project: profiles.yml in the project folder,
 // else in $DBT_PROFILES_DIR (when set), else in ~/.dbt; without one, the embedded DuckDB at

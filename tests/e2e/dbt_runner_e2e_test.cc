@@ -100,6 +100,11 @@ TEST(DbtRunnerE2E, SeedBuildTestOnAPlainDbtProject) {
             std::string::npos)
       << build.output;
   EXPECT_EQ(Revenue(dir), "1=10.5,2=20.0,3=5.25");  // the incremental filter applied
+  // `sluice query` reads a plain dbt project's warehouse too.
+  CommandResult query =
+      Sluice("query " + d + " --format csv \"SELECT count(*) AS n FROM customer_revenue\"");
+  EXPECT_EQ(query.exit_code, 0) << query.output;
+  EXPECT_EQ(query.output, "n\n3\n");
 
   CommandResult test = Sluice("test " + d);
   EXPECT_EQ(test.exit_code, 0) << test.output;
@@ -178,6 +183,12 @@ TEST(DbtRunnerE2E, ProfilesYmlSelectsAPostgresTarget) {
   auto snap = (*conn)->Query("SELECT count(*) FROM snapshots.orders_snapshot");
   ASSERT_TRUE(snap.ok()) << snap.status().ToString();
   EXPECT_EQ(snap->batches[0]->column(0).Get<int64_t>(0), 4);
+
+  // `sluice query` goes to the profile's target as well.
+  CommandResult query = Sluice("query " + d +
+                               " --format csv \"SELECT count(*) AS n FROM analytics.customer_revenue\"");
+  EXPECT_EQ(query.exit_code, 0) << query.output;
+  EXPECT_EQ(query.output, "n\n3\n");
 
   // The incremental run merges on the server too.
   build = Sluice("build " + d + " -s customer_revenue");
