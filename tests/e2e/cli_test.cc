@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "e2e/e2e_util.h"
+#include "warehouse/scratch_postgres.h"
 
 namespace sluice::e2e {
 namespace {
@@ -120,16 +121,22 @@ TEST(Cli, MetricsEndpointServesPrometheusText) {
   std::filesystem::copy(SLUICE_SOURCE_DIR "/examples/shop", d.path() / "shop",
                         std::filesystem::copy_options::recursive);
   std::filesystem::remove_all(d.path() / "shop/.sluice");
-  // Pick a port from the test's pid to keep parallel runs apart.
-  const int port = 20000 + static_cast<int>(getpid() % 20000);
+  // A port nothing listens on now (not one derived from the pid: that can fall in the
+  // ephemeral range other tests' servers are given).
+  const std::string port = std::to_string(warehouse::FreeLoopbackPort());
+  const std::string log = Quote(d.str() + "/run.log");
+  // Run until stopped; wait (up to 30 s, the machine may be busy) for the endpoint, let some
+  // events flow, scrape once, then SIGTERM, which must exit 0.
   const std::string script =
-      "set -e; " SLUICE_BIN " run " + Quote(d.str() + "/shop") + " --for 4s --status off --metrics-addr 127.0.0.1:" +
-      std::to_string(port) + " > " + Quote(d.str() + "/run.log") + " 2>&1 & pid=$!; " +
-      "for i in $(seq 1 50); do sleep 0.1; if exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) +
-      " 2>/dev/null; then break; fi; done; sleep 1.5; " +
-      "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) +
-      "; printf 'GET /metrics HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n' >&3; cat <&3; wait $pid";
-  const std::string cmd = "timeout 60 bash -c " + Quote(script) + " 2>&1";
+      "set -e; " SLUICE_BIN " run " + Quote(d.str() + "/shop") +
+      " --for 120s --status off --metrics-addr 127.0.0.1:" + port + " > " + log + " 2>&1 & pid=$!; " +
+      "up=0; for i in $(seq 1 300); do sleep 0.1; " +
+      "if (exec 3<>/dev/tcp/127.0.0.1/" + port + ") 2>/dev/null; then up=1; break; fi; done; " +
+      "if [ $up = 0 ]; then echo 'the metrics endpoint never came up; sluice run said:'; cat " + log +
+      "; kill $pid; exit 1; fi; sleep 1.5; " +
+      "exec 3<>/dev/tcp/127.0.0.1/" + port +
+      "; printf 'GET /metrics HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n' >&3; cat <&3; kill -TERM $pid; wait $pid";
+  const std::string cmd = "timeout 150 bash -c " + Quote(script) + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;
