@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "sql/sql.h"
+#include "stream/list_source.h"
 #include "stream/pipeline.h"
 
 namespace sluice::stream {
@@ -39,27 +40,7 @@ RecordBatchPtr Rows(const std::vector<std::pair<int64_t, std::string>>& rows) {
   return b.Finish();
 }
 
-class ListSource final : public connectors::Source {
- public:
-  explicit ListSource(std::vector<RecordBatchPtr> batches) : batches_(std::move(batches)) {
-    streams_.push_back({"", InputSchema()});
-  }
-  const std::vector<connectors::StreamInfo>& streams() const override { return streams_; }
-  Status Open(const connectors::ConnectorContext&) override { return Status::OK(); }
-  Status Seek(const connectors::Position&) override { return Status::OK(); }
-  Result<connectors::ReadState> Next(std::vector<connectors::SourceBatch>* out, int64_t) override {
-    if (next_ == batches_.size()) return connectors::ReadState::kEnd;
-    out->push_back({0, batches_[next_++]});
-    return connectors::ReadState::kData;
-  }
-  connectors::Position CurrentPosition() const override { return {}; }
-  Status Close() override { return Status::OK(); }
-
- private:
-  std::vector<connectors::StreamInfo> streams_;
-  std::vector<RecordBatchPtr> batches_;
-  size_t next_ = 0;
-};
+using testing::ListSource;
 
 // Records changes as "op | row" lines; optionally only appends.
 class ChangeLogSink final : public connectors::Sink {
@@ -95,7 +76,7 @@ PipelineSpec Spec(std::vector<RecordBatchPtr> batches, std::unique_ptr<GroupAggr
                   std::vector<std::string>* lines, bool accepts) {
   PipelineSpec spec;
   spec.name = "t";
-  spec.source = std::make_unique<ListSource>(std::move(batches));
+  spec.source = std::make_unique<ListSource>(InputSchema(), std::move(batches));
   PipelineQuery q;
   q.name = "agg";
   q.location = "streams/q.sql:1:1";

@@ -14,6 +14,7 @@
 #include "observe/metrics.h"
 #include "sql/sql.h"
 #include "stream/bad_record_log.h"
+#include "stream/list_source.h"
 #include "stream/pipeline.h"
 
 namespace sluice::stream {
@@ -46,27 +47,7 @@ RecordBatchPtr Rows(const std::vector<std::pair<std::string, std::string>>& rows
   return b.Finish();
 }
 
-class ListSource final : public connectors::Source {
- public:
-  explicit ListSource(std::vector<RecordBatchPtr> batches) : batches_(std::move(batches)) {
-    streams_.push_back({"", Clicks()});
-  }
-  const std::vector<connectors::StreamInfo>& streams() const override { return streams_; }
-  Status Open(const connectors::ConnectorContext&) override { return Status::OK(); }
-  Status Seek(const connectors::Position&) override { return Status::OK(); }
-  Result<connectors::ReadState> Next(std::vector<connectors::SourceBatch>* out, int64_t) override {
-    if (next_ == batches_.size()) return connectors::ReadState::kEnd;
-    out->push_back({0, batches_[next_++]});
-    return connectors::ReadState::kData;
-  }
-  connectors::Position CurrentPosition() const override { return {}; }
-  Status Close() override { return Status::OK(); }
-
- private:
-  std::vector<connectors::StreamInfo> streams_;
-  std::vector<RecordBatchPtr> batches_;
-  size_t next_ = 0;
-};
+using testing::ListSource;
 
 class CountingSink final : public connectors::Sink {
  public:
@@ -91,7 +72,7 @@ TEST(WindowAggregateTest, LateRowsAreCountedAndKeptInTheBadRecordLog) {
   int64_t out_rows = 0;
   PipelineSpec spec;
   spec.name = "c";
-  spec.source = std::make_unique<ListSource>(std::vector<RecordBatchPtr>{
+  spec.source = std::make_unique<ListSource>(Clicks(), std::vector<RecordBatchPtr>{
       Rows({{"a", "2024-01-01 00:00:01"}, {"a", "2024-01-01 00:01:30"}}),
       Rows({{"late", "2024-01-01 00:00:59"}, {"b", "2024-01-01 00:01:40"}})});
   PipelineQuery q;
