@@ -35,6 +35,8 @@ enum class ExprKind {
   kFunction,   // name(args...)
 };
 
+struct OverClause;
+
 struct ParsedExpr {
   ExprKind kind = ExprKind::kLiteral;
   SourcePos pos;     // where messages about this expression point
@@ -57,8 +59,27 @@ struct ParsedExpr {
   bool distinct = false;
   bool star = false;
   std::unique_ptr<ParsedExpr> filter;
+  // kFunction with OVER (...): a window function call such as
+  // ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY c DESC).
+  std::unique_ptr<OverClause> over;
 };
 using ParsedExprPtr = std::unique_ptr<ParsedExpr>;
+
+// One ORDER BY term: expr [ASC|DESC] [NULLS FIRST|LAST].
+struct OrderTerm {
+  ParsedExprPtr expr;
+  bool descending = false;
+  // Where NULLs sort: PostgreSQL's default is NULLS LAST for ASC, NULLS FIRST for DESC.
+  bool nulls_first = false;
+  bool nulls_explicit = false;
+};
+
+// OVER (PARTITION BY ... ORDER BY ...) of a window function call.
+struct OverClause {
+  SourcePos pos;  // of OVER
+  std::vector<ParsedExprPtr> partition_by;
+  std::vector<OrderTerm> order_by;
+};
 
 struct SelectItem {
   SourcePos pos;
@@ -68,9 +89,21 @@ struct SelectItem {
   Identifier alias;          // empty name = none
 };
 
-enum class WindowKind { kNone, kTumble, kHop };
+enum class WindowKind { kNone, kTumble, kHop, kSession, kCumulate };
+
+struct SelectStmt;
+
+// What a FROM item is.
+enum class TableRefKind {
+  kStream,    // a source stream (optionally in a window table function)
+  kSubquery,  // (SELECT ...) alias
+  kJoin,      // left JOIN right ON condition
+};
+
+enum class JoinType { kInner, kLeft };
 
 struct TableRef {
+  TableRefKind kind = TableRefKind::kStream;
   SourcePos pos;
   std::vector<Identifier> parts;  // source.stream
   Identifier alias;
@@ -81,9 +114,20 @@ struct TableRef {
   SourcePos window_pos;
   Identifier time_column;
   ParsedExprPtr window_size;
-  ParsedExprPtr window_slide;  // HOP only
-  // "source.stream" as written (quotes removed).
+  ParsedExprPtr window_slide;  // HOP: slide; CUMULATE: step
+  // SESSION(TABLE src PARTITION BY k1, k2, DESCRIPTOR(ts), gap): window_size is the gap;
+  // the partition keys as written (empty: the GROUP BY keys other than the window's).
+  std::vector<Identifier> window_partition;
+  // kSubquery: the query; its alias is `alias` (required).
+  std::shared_ptr<const SelectStmt> subquery;
+  // kJoin: left and right items, the join type, and ON's condition.
+  JoinType join_type = JoinType::kInner;
+  std::shared_ptr<const TableRef> left;
+  std::shared_ptr<const TableRef> right;
+  ParsedExprPtr join_on;
+  // "source.stream" as written (quotes removed); a subquery's alias.
   std::string Name() const {
+    if (kind == TableRefKind::kSubquery) return alias.name;
     std::string out;
     for (size_t i = 0; i < parts.size(); ++i) out += (i ? "." : "") + parts[i].name;
     return out;
@@ -100,6 +144,9 @@ struct SelectStmt {
   ParsedExprPtr having;
   bool emit_on_window_close = false;  // EMIT ON WINDOW CLOSE
   SourcePos emit_pos;
+  // SELECT ... UNION ALL SELECT ...: the following branches (each without its own
+  // union_all), in order. All branches must produce the same column types.
+  std::vector<std::shared_ptr<const SelectStmt>> union_all;
 };
 
 }  // namespace sluice::sql
@@ -115,6 +162,14 @@ struct Statement {
   int line = 0;        // of the statement's first token
   int column = 0;
   std::string text;    // the statement's SQL, without the trailing ';'
+  // CREATE MATERIALIZED VIEW v WITH (allowed_lateness = '10 seconds', ...) AS ...:
+  // options in order as written, keys lowercased; values are the literals' text.
+  struct Option {
+    std::string key;
+    std::string value;
+    SourcePos pos;  // of the key
+  };
+  std::vector<Option> options;
   // The query. Shared so Statement stays copyable; the AST is immutable.
   std::shared_ptr<const SelectStmt> select;
 };

@@ -42,6 +42,28 @@ class StreamOperator {
   // BatchTransform); any other code is fatal for the pipeline. An error from `out` is
   // returned as is.
   virtual Status Apply(const RecordBatch& input, ChangeSink* out) = 0;
+
+  // Operators with several inputs (joins: 0 = left, 1 = right) say how many.
+  virtual int num_inputs() const { return 1; }
+  // Append-only rows (all +I) on input `port`. The default serves one-input operators:
+  // port 0 is Apply, any other port is Internal.
+  virtual Status ApplyInput(int port, const RecordBatch& input, ChangeSink* out) {
+    if (port != 0) return Status::Internal("operator has no input port " + std::to_string(port));
+    return Apply(input, out);
+  }
+  // A changelog on input `port` (the output of another operator: a join, an aggregate).
+  // Errors as Apply. The default accepts changes that are all +I (passed to ApplyInput)
+  // and refuses retractions with NotImplemented: operators that can consume -U/+U/-D
+  // override it.
+  virtual Status ApplyChanges(int port, const warehouse::ChangeBatch& input, ChangeSink* out) {
+    for (warehouse::ChangeOp op : input.ops) {
+      if (op != warehouse::ChangeOp::kInsert) {
+        return Status::NotImplemented("this operator cannot consume updates or deletes (" +
+                                      std::string(warehouse::ChangeOpName(op)) + ") on its input");
+      }
+    }
+    return ApplyInput(port, *input.rows, out);
+  }
   // Event time has advanced to `watermark` (micros): rows older than it will not come.
   virtual Status OnWatermark(int64_t watermark, ChangeSink* out) {
     (void)watermark;
