@@ -60,7 +60,7 @@ void PrintSummary(const std::string& dir, const orchestrate::ProjectPlan& plan,
               << s.records_out.load() << " rows out, " << s.bad_records.load()
               << " bad records\n";
   }
-  if (bad.count() > 0) std::cout << "bad records kept in " << bad.path() << "\n";
+  if (bad.count() > 0) std::cout << "bad records kept in " << bad.where() << "\n";
   if (plan.tables.empty()) return;
   std::cout << "data landed in " << wh->Describe() << ":\n";
   auto conn = wh->Connect();
@@ -129,11 +129,14 @@ int RunRun(const GlobalOptions& g, const RunOptions& o) {
     std::cerr << "error: " << bad.status().message() << "\n";
     return kExitFailure;
   }
+  // Dead letters go to the warehouse table; the file stays the fallback (warns itself).
+  (void)(*bad)->AttachWarehouse(wh->get());
 
   InstallSignalHandlers();
   connectors::ConnectorContext ctx;
   ctx.project_dir = proj.dir;
   ctx.state_dir = proj.state_dir;
+  ctx.collector_listen = proj.collector_listen;
   ctx.metrics = &metrics;
   ctx.warehouse = wh->get();
   ctx.stop = &g_stop;

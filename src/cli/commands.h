@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace sluice::cli {
 
 inline constexpr int kExitOk = 0;
@@ -58,6 +62,11 @@ struct BenchOptions {
   std::string log_codec = "none";    // log: none | lz4 | zstd
   int64_t record_bytes = 200;        // log: bytes per record
   int log_repeat = 3;                // log: repetitions (its own default: I/O heavy)
+  double ingest_seconds = 5;         // ingest: measured seconds
+  int connections = 16;              // ingest: concurrent keep-alive connections
+  int events_per_request = 500;      // ingest: NDJSON events per POST
+  int event_bytes = 200;             // ingest: bytes per event
+  bool no_fsync = false;             // ingest: log without fsync (shows the fsync cost)
 };
 int RunBench(const GlobalOptions& g, const BenchOptions& o);
 
@@ -91,6 +100,29 @@ struct CompileOptions {
 int RunCompile(const GlobalOptions& g, const CompileOptions& o);
 int RunLs(const GlobalOptions& g, const CompileOptions& o);
 int RunLineage(const GlobalOptions& g, const CompileOptions& o);
+
+// `sluice dlq list|show|replay` (cmd_dlq.cc): the dead-letter table
+// (docs/dead_letters.md).
+struct DlqOptions {
+  std::string action;               // list | show | replay (set when parsed)
+  std::vector<std::string> args;    // [DIR] (list, replay) or [DIR] ID (show)
+  std::string source;               // --source: only this source's records
+  int64_t limit = 50;               // list --limit
+  std::vector<int64_t> ids;         // replay --ids
+};
+// Registers `dlq` and its subcommands on `app` (a CLI::App); `o` is filled when parsed.
+CLI::App* AddDlqCommand(CLI::App* app, DlqOptions* o);
+int RunDlq(const GlobalOptions& g, const DlqOptions& o);
+
+// `sluice schema list|show|diff` (cmd_schema.cc): the schema registry (docs/schemas.md).
+struct SchemaOptions {
+  std::string action;               // list | show | diff
+  std::vector<std::string> args;    // [DIR] [SOURCE]
+  std::string from;                 // diff/show --from vN (default: the previous / latest)
+  std::string to;                   // diff --to vN (default: the latest)
+};
+CLI::App* AddSchemaCommand(CLI::App* app, SchemaOptions* o);
+int RunSchema(const GlobalOptions& g, const SchemaOptions& o);
 
 // Applies --log-level / --log-format, falling back to `project_level` / `project_format`
 // (from sluice.yaml) and then to info / auto. Prints an error and returns false when

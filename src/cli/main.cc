@@ -125,6 +125,23 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   log_bench->add_flag("--json", b.json, "One JSON object per result line");
+  CLI::App* ingest_bench = bench->add_subcommand(
+      "ingest", "HTTP collector ingest with durable acks, from a separate load process");
+  ingest_bench->add_option("--seconds", b.ingest_seconds, "Measured seconds")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  ingest_bench->add_option("--connections", b.connections, "Concurrent keep-alive connections")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  ingest_bench->add_option("--events-per-request", b.events_per_request, "Events per POST")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  ingest_bench->add_option("--event-bytes", b.event_bytes, "Bytes per event")
+      ->check(CLI::Range(100, 100000))
+      ->capture_default_str();
+  ingest_bench->add_option("--tmp-dir", b.tmp_dir, "Where the source's log goes");
+  ingest_bench->add_flag("--no-fsync", b.no_fsync, "Do not fsync the log (shows the fsync cost)");
+  ingest_bench->add_flag("--json", b.json, "One JSON object per result line");
 
   sluice::cli::BuildOptions build_opts;
   CLI::App* build_cmds[4] = {
@@ -174,6 +191,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
+  sluice::cli::DlqOptions dlq_opts;
+  CLI::App* dlq_cmd = sluice::cli::AddDlqCommand(&app, &dlq_opts);
+  sluice::cli::SchemaOptions schema_opts;
+  CLI::App* schema_cmd = sluice::cli::AddSchemaCommand(&app, &schema_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -194,7 +216,7 @@ int main(int argc, char** argv) {
   if (*run) return sluice::cli::RunRun(g, r);
   if (*bench) {
     b.what = *gen ? "generate" : *nexmark ? "nexmark" : *load ? "load" : *build_bench ? "build"
-           : *log_bench ? "log" : "parse";
+           : *log_bench ? "log" : *ingest_bench ? "ingest" : "parse";
     return sluice::cli::RunBench(g, b);
   }
   for (CLI::App* c : build_cmds) {
@@ -206,5 +228,7 @@ int main(int argc, char** argv) {
   if (*compile_cmd) return sluice::cli::RunCompile(g, compile_opts);
   if (*ls_cmd) return sluice::cli::RunLs(g, compile_opts);
   if (*lineage_cmd) return sluice::cli::RunLineage(g, compile_opts);
+  if (*dlq_cmd) return sluice::cli::RunDlq(g, dlq_opts);
+  if (*schema_cmd) return sluice::cli::RunSchema(g, schema_opts);
   return sluice::cli::kExitInvalid;
 }

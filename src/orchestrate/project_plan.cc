@@ -5,9 +5,10 @@
 
 #include "connectors/warehouse_sink.h"
 #include "connectors/registry.h"
+#include "connectors/schema_registry.h"
 #include "sql/sql.h"
-#include "stream/group_aggregate.h"
-#include "stream/window_aggregate.h"
+#include "sql/plan.h"
+#include "stream/query_graph.h"
 #include "warehouse/changelog.h"
 
 namespace sluice::orchestrate {
@@ -17,7 +18,7 @@ namespace {
 // The continuous query as a pipeline step.
 class SelectTransform final : public stream::BatchTransform {
  public:
-  explicit SelectTransform(std::unique_ptr<sql::CompiledSelect> select)
+  explicit SelectTransform(std::shared_ptr<sql::CompiledSelect> select)
       : select_(std::move(select)) {}
   const SchemaPtr& output_schema() const override { return select_->output_schema(); }
   Result<RecordBatchPtr> Apply(const RecordBatch& input) override {
@@ -25,7 +26,7 @@ class SelectTransform final : public stream::BatchTransform {
   }
 
  private:
-  std::unique_ptr<sql::CompiledSelect> select_;
+  std::shared_ptr<sql::CompiledSelect> select_;
 };
 
 // The upsert key of a materialized view over an aggregate query: its GROUP BY columns,
@@ -62,6 +63,39 @@ Result<std::vector<std::string>> UpsertKey(const sql::CompiledAggregate& q, cons
     key.push_back(f.name);
   }
   return key;
+}
+
+// The upsert key of a materialized view whose rows change: an aggregate's GROUP BY
+// columns (UpsertKey), else the key the planner derived (a top-N's partition columns and
+// rank, a join of keyed inputs).
+Result<std::vector<std::string>> PlanUpsertKey(const sql::PlanNode& root, const std::string& view) {
+  if (root.aggregate) return UpsertKey(*root.aggregate, view);
+  if (root.unique_key.empty()) {
+    return Status::Invalid("materialized view '" + view + "': its rows change (updates and deletes "
+                           "flow out of the query) but no selected column identifies a row, so the "
+                           "table could not apply them; select the GROUP BY or PARTITION BY columns "
+                           "(and the ROW_NUMBER() column) as plain columns");
+  }
+  std::vector<std::string> key;
+  for (int c : root.unique_key) {
+    const Field& f = root.schema->field(c);
+    if (std::string why = warehouse::KeyTypeError(f.type); !why.empty()) {
+      return Status::Invalid("materialized view '" + view + "': key column '" + f.name + "': " + why);
+    }
+    if (f.nullable) {
+      return Status::Invalid("materialized view '" + view + "': key column '" + f.name +
+                             "' may be NULL, and a table key cannot be; select COALESCE(" + f.name +
+                             ", <a value>) AS " + f.name + " or declare the source column NOT NULL");
+    }
+    key.push_back(f.name);
+  }
+  return key;
+}
+
+// Every windowed aggregate of a plan.
+void CollectWindows(const sql::PlanNode& n, std::vector<const sql::PlanNode*>* out) {
+  if (n.kind == sql::PlanKind::kWindowAggregate) out->push_back(&n);
+  for (const sql::PlanPtr& in : n.inputs) CollectWindows(*in, out);
 }
 
 struct StreamRef {
@@ -122,6 +156,7 @@ connectors::ConnectorContext CreateContext(const project::Project& p, const std:
   ctx.project_dir = p.dir;
   ctx.state_dir = p.state_dir;
   ctx.batch_size = p.run.batch_size;
+  ctx.collector_listen = p.collector_listen;
   return ctx;
 }
 
@@ -164,6 +199,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
     const project::ConnectorSpec& spec = p.sources[i];
     OptionReader r(spec.options, diag);
     MarkCommonKeys(&r);
+    const connectors::SchemaCompatibility compat = connectors::ReadSchemaCompatibility(&r);
     if (const ConfigValue* wm = r.Node("watermark")) {
       // watermark: {column: ts, delay: 4s}: how far event time may run out of order.
       OptionReader w(*wm, diag);
@@ -182,6 +218,11 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
       const std::string table =
           streams[s].name.empty() ? spec.name : spec.name + "." + streams[s].name;
       catalog.Add(table, streams[s].schema, StreamRef{static_cast<int>(i), static_cast<int>(s)});
+      // Versions the schema in <state_dir>/schemas; an incompatible change is an error.
+      if (!diag->has_errors()) {
+        connectors::RegisterSourceSchema(p.state_dir, table, *streams[s].schema, compat,
+                                         r.location(), diag);
+      }
     }
   }
   std::vector<std::unique_ptr<connectors::Sink>> sinks(p.sinks.size());
@@ -207,24 +248,54 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
     }
     for (const sql::Statement& stmt : *stmts) {
       const SourceLocation where{file.path, stmt.line, stmt.column};
-      Result<sql::CompiledQuery> compiled = sql::CompileQuery(stmt, catalog, file.text, file.path);
-      if (!compiled.ok()) {
-        diag->AddFormatted(compiled.status().message());
+      const sql::ErrorContext ctx{file.text, file.path};
+      Result<sql::PlanOptions> options = sql::ReadPlanOptions(stmt, ctx);
+      if (!options.ok()) {
+        diag->AddFormatted(options.status().message());
         continue;
       }
-      const StreamRef* ref = catalog.Ref(compiled->input_table());
-      if (ref == nullptr || !sources[static_cast<size_t>(ref->source)]) continue;
+      Result<sql::PlanPtr> planned = sql::PlanQuery(*stmt.select, catalog, *options, ctx);
+      if (!planned.ok()) {
+        diag->AddFormatted(planned.status().message());
+        continue;
+      }
+      const sql::PlanPtr& root = *planned;
+      // Every stream the query reads must come from one source (one pipeline).
+      std::vector<const sql::PlanNode*> scans;
+      root->CollectScans(&scans);
+      std::vector<const StreamRef*> refs;
+      bool usable = true;
+      for (const sql::PlanNode* scan : scans) {
+        const StreamRef* r = catalog.Ref(scan->table);
+        if (r == nullptr || !sources[static_cast<size_t>(r->source)]) usable = false;
+        refs.push_back(r);
+      }
+      if (!usable || refs.empty()) continue;
+      const StreamRef* ref = refs.front();
+      bool one_source = true;
+      for (const StreamRef* r : refs) {
+        if (r->source == ref->source) continue;
+        diag->Error(where, "this query reads streams of two sources ('" +
+                               p.sources[static_cast<size_t>(ref->source)].name + "' and '" +
+                               p.sources[static_cast<size_t>(r->source)].name + "')",
+                    "a query may join or union the streams of one source for now; join across "
+                    "sources by landing one of them in a materialized view first");
+        one_source = false;
+        break;
+      }
+      if (!one_source) continue;
       const bool is_view = stmt.kind == sql::Statement::kCreateMaterializedView;
       const std::string& target = stmt.target;
       std::vector<std::string> upsert_key;
-      if (compiled->aggregate) {
+      if (!root->append_only || root->aggregate) {
         if (!is_view) {
-          diag->Error(where, "INSERT INTO '" + target + "': an aggregate query updates its rows, "
-                             "which an append-only sink cannot apply",
-                      "write it as CREATE MATERIALIZED VIEW name AS SELECT ... GROUP BY ...");
+          diag->Error(where, "INSERT INTO '" + target + "': this query updates or deletes rows it "
+                             "emitted (an aggregate, a top-N, an outer join), which an append-only "
+                             "sink cannot apply",
+                      "write it as CREATE MATERIALIZED VIEW name AS SELECT ...");
           continue;
         }
-        Result<std::vector<std::string>> key = UpsertKey(*compiled->aggregate, target);
+        Result<std::vector<std::string>> key = PlanUpsertKey(*root, target);
         if (!key.ok()) {
           diag->Error(where, key.status().message(), "");
           continue;
@@ -272,7 +343,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
       int slot;
       const std::string sink_key = (is_view ? "view:" : "sink:") + target;
       auto existing = sink_slot.find(sink_key);
-      const SchemaPtr out_schema = compiled->output_schema();
+      const SchemaPtr out_schema = root->schema;
       if (existing != sink_slot.end()) {
         slot = existing->second.second;
         const SchemaPtr& have = ps.sinks[static_cast<size_t>(slot)].schema;
@@ -292,21 +363,34 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
       q.name = is_view ? target : "insert into " + target;
       q.location = where.ToString();
       q.stream = ref->stream;
-      if (compiled->aggregate && compiled->aggregate->window().kind != sql::WindowKind::kNone) {
-        const SourceWatermark& wm = watermarks[static_cast<size_t>(ref->source)];
-        const sql::WindowInfo& window = compiled->aggregate->window();
+      const SourceWatermark& wm = watermarks[static_cast<size_t>(ref->source)];
+      std::vector<const sql::PlanNode*> windows;
+      CollectWindows(*root, &windows);
+      bool window_ok = true;
+      for (const sql::PlanNode* w : windows) {
+        const sql::WindowInfo& window = w->aggregate->window();
         const std::string& ts = window.source_schema->field(window.time_column).name;
         if (!wm.column.empty() && !EqualsIgnoreCase(wm.column, ts)) {
           diag->Error(where, "the window's event time is '" + ts + "' but " + wm.location.ToString() +
                                  " declares the watermark on '" + wm.column + "'",
                       "window by the watermark column, or change `watermark: column:`");
+          window_ok = false;
+        }
+      }
+      if (!window_ok) continue;
+      if (root->kind == sql::PlanKind::kSelect && root->inputs[0]->kind == sql::PlanKind::kScan) {
+        q.transform = std::make_unique<SelectTransform>(root->select);
+      } else {
+        stream::QueryGraphOptions go;
+        go.watermark_delay_us = wm.delay;
+        go.error_context = ctx;
+        Result<std::unique_ptr<stream::QueryGraph>> graph = stream::QueryGraph::Make(root, go);
+        if (!graph.ok()) {
+          diag->Error(where, graph.status().message(), "");
           continue;
         }
-        q.op = std::make_unique<stream::WindowAggregate>(std::move(compiled->aggregate), wm.delay);
-      } else if (compiled->aggregate) {
-        q.op = std::make_unique<stream::GroupAggregate>(std::move(compiled->aggregate));
-      } else {
-        q.transform = std::make_unique<SelectTransform>(std::move(compiled->select));
+        for (const StreamRef* r : refs) q.input_streams.push_back(r->stream);
+        q.op = std::move(graph).value();
       }
       q.sink = slot;
       ps.queries.push_back(std::move(q));

@@ -20,10 +20,21 @@ enum class AggregateKind : uint8_t {
   kAvg,            // numeric -> DOUBLE
   kMin,            // same type as the argument
   kMax,
+  kApproxCountDistinct,  // approx_count_distinct(x): HyperLogLog estimate, BIGINT NOT NULL
 };
 
 // "count", "sum", ... (count(*) and count(DISTINCT) are "count").
 const char* AggregateKindName(AggregateKind kind);
+
+// Whether an aggregate of this kind can consume a changelog (retract rows it counted).
+// Only approx_count_distinct cannot (a HyperLogLog sketch cannot forget a value); the
+// planner refuses it over retractable input (CompiledAggregate::CheckRetractableInput).
+bool SupportsRetraction(AggregateKind kind);
+
+// HyperLogLog parameters of approx_count_distinct: 2^14 one-byte registers per group
+// (16 KiB), standard error about 1.04 / sqrt(2^14) = 0.8%.
+inline constexpr int kHllPrecision = 14;
+inline constexpr int kHllRegisters = 1 << kHllPrecision;
 
 // Whether `name` is an aggregate function SQL knows (including ones sluice does not
 // implement, so that they get a precise message instead of "unknown function").

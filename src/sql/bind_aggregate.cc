@@ -93,7 +93,7 @@ class FrameScope final : public AggregateScope {
       }
     }
     const bool known = name == "count" || name == "sum" || name == "avg" || name == "min" ||
-                       name == "max";
+                       name == "max" || name == "approx_count_distinct";
     if (!known) return ctx_.NotSupported(e.pos, "aggregate function " + name + "()");
     if (e.star) {
       if (name != "count") return ctx_.Invalid(e.pos, name + "(*) is not allowed; only count takes '*'");
@@ -124,6 +124,12 @@ class FrameScope final : public AggregateScope {
     const SourcePos at = e.args[0]->pos;
     if (name == "count") {
       agg->kind = e.distinct ? AggregateKind::kCountDistinct : AggregateKind::kCount;
+      agg->type = DataType::Int64();
+      return Status::OK();
+    }
+    if (name == "approx_count_distinct") {
+      if (t.id == TypeId::kInterval) return ctx_.NotSupported(at, name + "() of INTERVAL values");
+      agg->kind = AggregateKind::kApproxCountDistinct;
       agg->type = DataType::Int64();
       return Status::OK();
     }
@@ -202,8 +208,13 @@ const char* AggregateKindName(AggregateKind kind) {
     case AggregateKind::kAvg: return "avg";
     case AggregateKind::kMin: return "min";
     case AggregateKind::kMax: return "max";
+    case AggregateKind::kApproxCountDistinct: return "approx_count_distinct";
   }
   return "?";
+}
+
+bool SupportsRetraction(AggregateKind kind) {
+  return kind != AggregateKind::kApproxCountDistinct;
 }
 
 const ParsedExpr* FindAggregateCall(const ParsedExpr& e) {
@@ -265,7 +276,8 @@ Status BindAggregateQuery(const SelectStmt& select, Binder& input_binder, const 
   }
   for (const BoundAggregate& a : out->aggregates) {
     const bool is_count = a.kind == AggregateKind::kCountStar || a.kind == AggregateKind::kCount ||
-                          a.kind == AggregateKind::kCountDistinct;
+                          a.kind == AggregateKind::kCountDistinct ||
+                          a.kind == AggregateKind::kApproxCountDistinct;
     frame.push_back(Field{a.text, a.type, !is_count});
   }
   out->frame_schema = MakeSchema(std::move(frame));

@@ -16,23 +16,30 @@ std::string CanonicalName(const Catalog& catalog, const std::string& name) {
   return name;
 }
 
-Status ExpandStar(const SelectItem& item, const BoundSelect& out, const TableRef& from,
+Status ExpandStar(const SelectItem& item, const BoundSelect& out, const Binder& binder,
                   const ErrorContext& ctx, std::vector<BoundExprPtr>* items,
                   std::vector<std::string>* names) {
-  if (!item.star_qualifier.empty()) {
-    const std::string table = from.Name();
-    const std::string last = from.parts.back().name;
-    const bool ok = from.alias.name.empty()
-                        ? EqualsIgnoreCase(item.star_qualifier, table) ||
-                              EqualsIgnoreCase(item.star_qualifier, last)
-                        : EqualsIgnoreCase(item.star_qualifier, from.alias.name);
-    if (!ok) {
-      return ctx.Invalid(item.pos, "unknown table '" + item.star_qualifier + "' in " +
-                                       item.star_qualifier + ".*; the query reads " + table);
-    }
-  }
   const Schema& s = *out.input_schema;
-  for (int i = 0; i < s.num_fields(); ++i) {
+  int first = 0;
+  int count = s.num_fields();
+  if (!item.star_qualifier.empty()) {
+    const RelationScope* found = nullptr;
+    std::string known;
+    for (const RelationScope& scope : binder.scopes()) {
+      if (!known.empty()) known += ", ";
+      known += scope.qualifiers.front();
+      for (const std::string& q : scope.qualifiers) {
+        if (EqualsIgnoreCase(q, item.star_qualifier)) found = &scope;
+      }
+    }
+    if (found == nullptr) {
+      return ctx.Invalid(item.pos, "unknown table '" + item.star_qualifier + "' in " +
+                                       item.star_qualifier + ".*; the query reads " + known);
+    }
+    first = found->first;
+    count = found->count;
+  }
+  for (int i = first; i < first + count; ++i) {
     auto b = std::make_unique<BoundExpr>();
     b->op = BoundOp::kColumn;
     b->type = s.field(i).type;
@@ -42,6 +49,44 @@ Status ExpandStar(const SelectItem& item, const BoundSelect& out, const TableRef
     items->push_back(std::move(b));
     names->push_back(s.field(i).name);
   }
+  return Status::OK();
+}
+
+// ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) as select item `index`.
+Status BindRankItem(const SelectItem& item, Binder& binder, const ErrorContext& ctx, int index,
+                    BoundSelect* out) {
+  const ParsedExpr& e = *item.expr;
+  std::string name;
+  for (char c : e.op) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name != "row_number") {
+    if (name == "rank" || name == "dense_rank") {
+      return ctx.NotSupported(e.pos, name + "() (ROW_NUMBER() is; ties then rank by arrival)");
+    }
+    return ctx.NotSupported(e.pos, "the window function " + e.op + "() (only ROW_NUMBER() OVER (...) "
+                                   "for top-N and deduplication is)");
+  }
+  if (!e.args.empty() || e.star) return ctx.Invalid(e.pos, "ROW_NUMBER() takes no arguments");
+  if (out->rank_item >= 0) return ctx.NotSupported(e.pos, "two ROW_NUMBER() columns in one SELECT");
+  if (e.over->order_by.empty()) {
+    return ctx.Invalid(e.over->pos, "ROW_NUMBER() needs ORDER BY in OVER (...): it decides which "
+                                    "rows are kept");
+  }
+  for (const ParsedExprPtr& p : e.over->partition_by) {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, binder.Bind(*p));
+    out->rank_partition.push_back(std::move(b));
+  }
+  for (const OrderTerm& t : e.over->order_by) {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, binder.Bind(*t.expr));
+    if (b->untyped_null) return ctx.Invalid(t.expr->pos, "ORDER BY NULL orders nothing");
+    out->rank_order.push_back(std::move(b));
+    out->rank_descending.push_back(t.descending);
+    out->rank_nulls_first.push_back(t.nulls_first);
+  }
+  out->rank_item = index;
+  out->rank_pos = e.pos;
+  auto placeholder = MakeBound(BoundOp::kConstant, DataType::Int64(), e, ctx);
+  placeholder->value = Value::Int64(0);
+  out->items.push_back(std::move(placeholder));
   return Status::OK();
 }
 
@@ -66,7 +111,10 @@ Result<int64_t> WindowLength(const ParsedExpr& e, const char* what, const BoundS
 }  // namespace
 
 Status BindWindow(const SelectStmt& select, const ErrorContext& ctx, BoundSelect* out) {
-  const TableRef& from = select.from;
+  return BindWindowFrom(select.from, ctx, out);
+}
+
+Status BindWindowFrom(const TableRef& from, const ErrorContext& ctx, BoundSelect* out) {
   out->window = from.window;
   out->source_schema = out->input_schema;
   const Schema& src = *out->source_schema;
@@ -99,12 +147,28 @@ Status BindWindow(const SelectStmt& select, const ErrorContext& ctx, BoundSelect
   out->time_column = index;
   SLUICE_ASSIGN_OR_RETURN(out->window_size, WindowLength(*from.window_size, "size", *out, ctx));
   out->window_slide = out->window_size;
-  if (from.window == WindowKind::kHop) {
-    SLUICE_ASSIGN_OR_RETURN(out->window_slide, WindowLength(*from.window_slide, "slide", *out, ctx));
+  if (from.window == WindowKind::kHop || from.window == WindowKind::kCumulate) {
+    const bool hop = from.window == WindowKind::kHop;
+    SLUICE_ASSIGN_OR_RETURN(out->window_slide,
+                            WindowLength(*from.window_slide, hop ? "slide" : "step", *out, ctx));
     if (out->window_size % out->window_slide != 0) {
       return ctx.Invalid(from.window_size->pos,
-                         "a HOP window's size must be a multiple of its slide");
+                         hop ? "a HOP window's size must be a multiple of its slide"
+                             : "a CUMULATE window's size must be a multiple of its step (e.g. "
+                               "step INTERVAL '1' MINUTE, size INTERVAL '1' HOUR)");
     }
+  }
+  for (const Identifier& key : from.window_partition) {
+    const int k = src.FieldIndex(key.name);
+    if (k < 0) {
+      std::vector<std::string> names;
+      for (const Field& f : src.fields()) names.push_back(f.name);
+      std::string msg = "unknown partition column '" + key.name + "' in " + out->input_table;
+      const std::string hint = SuggestionHint(key.name, names);
+      if (!hint.empty()) msg += " (" + hint + ")";
+      return ctx.Invalid(key.pos, msg);
+    }
+    out->window_partition.push_back(k);
   }
   std::vector<Field> fields = src.fields();
   fields.push_back(Field{"window_start", DataType::Timestamp(), false});
@@ -113,30 +177,122 @@ Status BindWindow(const SelectStmt& select, const ErrorContext& ctx, BoundSelect
   return Status::OK();
 }
 
-Result<BoundSelect> BindSelect(const SelectStmt& select, const Catalog& catalog,
-                               const ErrorContext& ctx) {
-  BoundSelect out;
-  const std::string name = select.from.Name();
-  out.input_schema = catalog.FindTable(name);
-  if (!out.input_schema) {
+Status BindWindowKeys(const SelectStmt& select, const ErrorContext& ctx, bool aggregate,
+                      BoundSelect* out) {
+  const TableRef& from = select.from;
+  const int start = out->source_schema->num_fields();
+  for (size_t k = 0; k < out->group_keys.size(); ++k) {
+    const BoundExpr& key = *out->group_keys[k];
+    if (key.op != BoundOp::kColumn) continue;
+    if (key.column == start) out->window_start_key = static_cast<int>(k);
+    if (key.column == start + 1) out->window_end_key = static_cast<int>(k);
+  }
+  if (!aggregate) {
+    if (from.window == WindowKind::kSession) {
+      return ctx.Invalid(from.window_pos, "a SESSION window query must aggregate and GROUP BY "
+                                          "window_start, window_end (a session's bounds are "
+                                          "only known once it closes)");
+    }
+    if (select.emit_on_window_close) {
+      return ctx.Invalid(select.emit_pos, "EMIT ON WINDOW CLOSE needs an aggregate over the "
+                                          "window (GROUP BY window_start, window_end)");
+    }
+    out->window_tvf = true;
+    return Status::OK();
+  }
+  if (out->window_start_key < 0) {
+    return ctx.Invalid(from.window_pos,
+                       "a windowed query must aggregate and GROUP BY window_start (e.g. "
+                       "SELECT window_start, window_end, count(*) ... GROUP BY window_start, "
+                       "window_end)");
+  }
+  if (from.window == WindowKind::kCumulate && out->window_end_key < 0) {
+    return ctx.Invalid(from.window_pos, "a CUMULATE window aggregate must GROUP BY window_start "
+                                        "and window_end (its windows share their start)");
+  }
+  if (from.window == WindowKind::kSession) {
+    if (out->window_end_key < 0) {
+      return ctx.Invalid(from.window_pos, "a SESSION window aggregate must GROUP BY window_start "
+                                          "and window_end");
+    }
+    for (size_t p = 0; p < out->window_partition.size(); ++p) {
+      int found = -1;
+      for (size_t k = 0; k < out->group_keys.size(); ++k) {
+        const BoundExpr& key = *out->group_keys[k];
+        if (key.op == BoundOp::kColumn && key.column == out->window_partition[p]) {
+          found = static_cast<int>(k);
+        }
+      }
+      if (found < 0) {
+        return ctx.Invalid(from.window_partition[p].pos,
+                           "SESSION's partition column '" + from.window_partition[p].name +
+                               "' must also be in GROUP BY");
+      }
+      out->window_partition_keys.push_back(found);
+    }
+    if (out->window_partition.empty()) {
+      for (size_t k = 0; k < out->group_keys.size(); ++k) {
+        const int ki = static_cast<int>(k);
+        if (ki != out->window_start_key && ki != out->window_end_key) {
+          out->window_partition_keys.push_back(ki);
+        }
+      }
+    }
+  }
+  out->emit_on_window_close = select.emit_on_window_close;
+  return Status::OK();
+}
+
+Result<InputRelation> ResolveStream(const TableRef& from, const Catalog& catalog,
+                                    const ErrorContext& ctx) {
+  const std::string name = from.Name();
+  InputRelation rel;
+  rel.schema = catalog.FindTable(name);
+  if (!rel.schema) {
     if (std::string why = catalog.ExplainMissing(name); !why.empty()) {
-      return ctx.Invalid(select.from.pos, "stream '" + name + "' is not available: " + why);
+      return ctx.Invalid(from.pos, "stream '" + name + "' is not available: " + why);
     }
     std::string msg = "unknown stream '" + name + "'";
     const std::vector<std::string> names = catalog.TableNames();
     const std::string hint = SuggestionHint(name, names);
     if (!hint.empty()) msg += " (" + hint + ")";
     if (names.empty()) msg += "; no sources are declared (add one under sources/)";
-    return ctx.Invalid(select.from.pos, msg);
+    return ctx.Invalid(from.pos, msg);
   }
-  out.input_table = CanonicalName(catalog, name);
+  rel.table = CanonicalName(catalog, name);
+  return rel;
+}
+
+Result<BoundSelect> BindSelect(const SelectStmt& select, const Catalog& catalog,
+                               const ErrorContext& ctx) {
+  if (select.from.kind != TableRefKind::kStream) {
+    return ctx.NotSupported(select.from.pos, select.from.kind == TableRefKind::kJoin
+                                                 ? "a JOIN here (the stream planner handles joins)"
+                                                 : "a subquery here (the stream planner handles them)");
+  }
+  SLUICE_ASSIGN_OR_RETURN(InputRelation input, ResolveStream(select.from, catalog, ctx));
+  return BindSelectOver(select, input, ctx);
+}
+
+Result<BoundSelect> BindSelectOver(const SelectStmt& select, const InputRelation& input,
+                                   const ErrorContext& ctx) {
+  BoundSelect out;
+  out.input_schema = input.schema;
+  out.input_table = input.table;
+  InputRelation relation = input;
+  if (relation.scopes.empty()) {
+    relation.scopes.push_back(StreamScope(input.table, select.from.alias.name, input.schema->num_fields()));
+  }
   if (select.from.window != WindowKind::kNone) {
     SLUICE_RETURN_NOT_OK(BindWindow(select, ctx, &out));
   } else if (select.emit_on_window_close) {
     return ctx.Invalid(select.emit_pos, "EMIT ON WINDOW CLOSE needs a window: FROM TUMBLE(stream, "
                                         "time_column, INTERVAL ...) or HOP(...)");
   }
-  Binder binder(ctx, out.input_schema, out.input_table, select.from.alias.name);
+  // A window adds window_start and window_end to the stream's scope.
+  relation.schema = out.input_schema;
+  if (relation.scopes.size() == 1) relation.scopes[0].count = out.input_schema->num_fields();
+  Binder binder(ctx, relation);
 
   std::vector<std::string> names;
   if (select.where) {
@@ -150,7 +306,12 @@ Result<BoundSelect> BindSelect(const SelectStmt& select, const Catalog& catalog,
   for (const SelectItem& item : select.items) {
     if (aggregate) break;
     if (item.star) {
-      SLUICE_RETURN_NOT_OK(ExpandStar(item, out, select.from, ctx, &out.items, &names));
+      SLUICE_RETURN_NOT_OK(ExpandStar(item, out, binder, ctx, &out.items, &names));
+      continue;
+    }
+    if (item.expr->kind == ExprKind::kFunction && item.expr->over) {
+      SLUICE_RETURN_NOT_OK(BindRankItem(item, binder, ctx, static_cast<int>(out.items.size()), &out));
+      names.push_back(item.alias.name.empty() ? "row_number" : item.alias.name);
       continue;
     }
     SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, binder.Bind(*item.expr));
@@ -175,7 +336,7 @@ Result<BoundSelect> BindSelect(const SelectStmt& select, const Catalog& catalog,
                                                   "'; give one of them an alias with AS");
       }
     }
-    Field f{names[i], out.items[i]->type, true};
+    Field f{names[i], out.items[i]->type, static_cast<int>(i) != out.rank_item};
     if (out.items[i]->op == BoundOp::kColumn) {
       const Schema& read = aggregate ? *out.frame_schema : *out.input_schema;
       f.nullable = read.field(out.items[i]->column).nullable;
@@ -187,18 +348,7 @@ Result<BoundSelect> BindSelect(const SelectStmt& select, const Catalog& catalog,
     SLUICE_ASSIGN_OR_RETURN(out.where, binder.BindBoolean(*select.where, "WHERE condition"));
   }
   if (out.window != WindowKind::kNone) {
-    const int start = out.source_schema->num_fields();
-    for (size_t k = 0; k < out.group_keys.size(); ++k) {
-      const BoundExpr& key = *out.group_keys[k];
-      if (key.op == BoundOp::kColumn && key.column == start) out.window_start_key = static_cast<int>(k);
-    }
-    if (!aggregate || out.window_start_key < 0) {
-      return ctx.Invalid(select.from.window_pos,
-                         "a windowed query must aggregate and GROUP BY window_start (e.g. "
-                         "SELECT window_start, window_end, count(*) ... GROUP BY window_start, "
-                         "window_end)");
-    }
-    out.emit_on_window_close = select.emit_on_window_close;
+    SLUICE_RETURN_NOT_OK(BindWindowKeys(select, ctx, aggregate, &out));
   }
   return out;
 }

@@ -257,34 +257,93 @@ Result<BoundExprPtr> Binder::BindLiteral(const ParsedExpr& e) {
   return b;
 }
 
+BoundExprPtr CloneBound(const BoundExpr& e) {
+  auto out = std::make_unique<BoundExpr>();
+  out->op = e.op;
+  out->type = e.type;
+  out->untyped_null = e.untyped_null;
+  out->pos = e.pos;
+  out->text = e.text;
+  out->value = e.value;
+  out->column = e.column;
+  out->flag = e.flag;
+  for (const BoundExprPtr& a : e.args) out->args.push_back(CloneBound(*a));
+  return out;
+}
+
+RelationScope StreamScope(const std::string& table, const std::string& alias, int num_columns) {
+  RelationScope scope;
+  if (!alias.empty()) {
+    scope.qualifiers.push_back(alias);
+  } else {
+    scope.qualifiers.push_back(table);
+    const size_t dot = table.rfind('.');
+    if (dot != std::string::npos) scope.qualifiers.push_back(table.substr(dot + 1));
+  }
+  scope.count = num_columns;
+  return scope;
+}
+
 Result<BoundExprPtr> Binder::BindColumn(const ParsedExpr& e) {
   const Identifier& col = e.names.back();
+  // The scopes the column may come from: the qualifier's, or all.
+  std::vector<const RelationScope*> candidates;
   if (e.names.size() > 1) {
-    // The qualifier must name the FROM table: its alias, its last part or its full name.
     std::string qualifier;
     for (size_t i = 0; i + 1 < e.names.size(); ++i) qualifier += (i ? "." : "") + e.names[i].name;
-    const std::string last = table_.substr(table_.rfind('.') + 1);
-    const bool ok = alias_.empty() ? (EqualsIgnoreCase(qualifier, table_) || EqualsIgnoreCase(qualifier, last))
-                                   : EqualsIgnoreCase(qualifier, alias_);
-    if (!ok) {
+    for (const RelationScope& scope : scopes_) {
+      for (const std::string& q : scope.qualifiers) {
+        if (EqualsIgnoreCase(q, qualifier)) {
+          candidates.push_back(&scope);
+          break;
+        }
+      }
+    }
+    if (candidates.empty()) {
+      std::string known;
+      for (const RelationScope& scope : scopes_) {
+        if (!known.empty()) known += ", ";
+        known += scope.qualifiers.front();
+      }
       std::string msg = "unknown table '" + qualifier + "' in column reference; the query reads " +
-                        table_;
-      if (!alias_.empty()) msg += " as '" + alias_ + "'";
+                        (scopes_.size() == 1 ? table_ : known);
+      if (scopes_.size() == 1 && !EqualsIgnoreCase(scopes_[0].qualifiers.front(), table_)) {
+        msg += " as '" + scopes_[0].qualifiers.front() + "'";
+      }
       return ctx_.Invalid(e.names.front().pos, msg);
     }
+  } else {
+    for (const RelationScope& scope : scopes_) candidates.push_back(&scope);
   }
   int index = -1;
-  if (col.quoted) {
-    for (int i = 0; i < schema_->num_fields(); ++i) {
-      if (schema_->field(i).name == col.name) index = i;
+  const RelationScope* found_in = nullptr;
+  for (const RelationScope* scope : candidates) {
+    int here = -1;
+    for (int i = scope->first; i < scope->first + scope->count; ++i) {
+      const std::string& name = schema_->field(i).name;
+      if (col.quoted ? name == col.name : EqualsIgnoreCase(name, col.name)) {
+        here = i;
+        if (!col.quoted) break;
+      }
     }
-  } else {
-    index = schema_->FieldIndex(col.name);
+    if (here < 0) continue;
+    if (index >= 0) {
+      return ctx_.Invalid(col.pos, "column '" + col.name + "' is ambiguous: both " +
+                                       found_in->qualifiers.front() + " and " +
+                                       scope->qualifiers.front() + " have it; qualify it (" +
+                                       scope->qualifiers.front() + "." + col.name + ")");
+    }
+    index = here;
+    found_in = scope;
   }
   if (index < 0) {
     std::vector<std::string> names;
-    for (const Field& f : schema_->fields()) names.push_back(f.name);
-    std::string msg = "unknown column '" + col.name + "' in " + table_;
+    for (const RelationScope* scope : candidates) {
+      for (int i = scope->first; i < scope->first + scope->count; ++i) names.push_back(schema_->field(i).name);
+    }
+    std::string where = table_;
+    if (candidates.size() == 1 && scopes_.size() > 1) where = candidates.front()->qualifiers.front();
+    std::string msg = "unknown column '" + col.name + "' in " + where;
     const std::string hint = SuggestionHint(col.name, names);
     if (!hint.empty()) msg += " (" + hint + ")";
     return ctx_.Invalid(col.pos, msg);

@@ -16,6 +16,21 @@
 
 namespace sluice::sql {
 
+// One FROM item as the binder sees it: the columns [first, first + count) of the input
+// schema, qualified by `qualifiers` (its alias; without one, its full and last name).
+struct RelationScope {
+  std::vector<std::string> qualifiers;
+  int first = 0;
+  int count = 0;
+};
+
+// What a SELECT reads: one stream, a subquery, or the concatenated columns of a join.
+struct InputRelation {
+  std::string table;   // for messages and BoundSelect::input_table: "bid", "p JOIN a"
+  SchemaPtr schema;
+  std::vector<RelationScope> scopes;  // empty: one scope over the whole schema (table's names)
+};
+
 struct BoundSelect {
   std::string input_table;      // the catalog's spelling of the FROM name
   SchemaPtr input_schema;
@@ -37,7 +52,7 @@ struct BoundSelect {
 
   // FROM TUMBLE/HOP: `input_schema` is the source's columns followed by window_start and
   // window_end (TIMESTAMP NOT NULL), which the window operator fills (HOP: one row per
-  // window a row falls in). Window queries must aggregate and GROUP BY window_start.
+  // window a row falls in). Window aggregates GROUP BY window_start; see window_tvf.
   WindowKind window = WindowKind::kNone;
   SchemaPtr source_schema;   // the stream's own columns
   int time_column = -1;      // in source_schema: TIMESTAMP
@@ -45,6 +60,30 @@ struct BoundSelect {
   int64_t window_slide = 0;  // micros; == size for TUMBLE; divides size for HOP
   int window_start_key = -1;  // the group key that is window_start
   bool emit_on_window_close = false;
+  // (Window additions.) The group key that is window_end, or -1.
+  int window_end_key = -1;
+  // SESSION ... PARTITION BY: the partition columns (in source_schema) as written; empty =
+  // partition by the GROUP BY keys other than window_start/window_end.
+  std::vector<int> window_partition;
+  // SESSION: the group keys (indices into group_keys) a session is kept per.
+  std::vector<int> window_partition_keys;
+  // A window query without aggregation (SELECT * FROM TUMBLE(...)): a stateless
+  // assignment of window_start/window_end per row (stream::WindowAssign) before `items`.
+  // TUMBLE, HOP and CUMULATE only.
+  bool window_tvf = false;
+  // The window's time column holds PROCTIME() (set by the planner, not the binder): the
+  // window closes on wall-clock time (StreamOperator::OnProcessingTime).
+  bool window_processing_time = false;
+
+  // SELECT ..., ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) AS rn (not in aggregate
+  // queries): items[rank_item] is a BIGINT NOT NULL placeholder the planner replaces with
+  // the top-N operator's rank; the partition and order expressions read the input.
+  int rank_item = -1;
+  SourcePos rank_pos;
+  std::vector<BoundExprPtr> rank_partition;
+  std::vector<BoundExprPtr> rank_order;
+  std::vector<bool> rank_descending;
+  std::vector<bool> rank_nulls_first;
 };
 
 // Resolves expressions of an aggregate query's select list and HAVING before the
@@ -58,12 +97,31 @@ class AggregateScope {
 
 Result<BoundSelect> BindSelect(const SelectStmt& select, const Catalog& catalog,
                                const ErrorContext& ctx);
+// The catalog stream `from` names (its kind is kStream), with its canonical name.
+Result<InputRelation> ResolveStream(const TableRef& from, const Catalog& catalog,
+                                    const ErrorContext& ctx);
+// Binds `select` over an input already resolved (the planner's subqueries and joins).
+// select.from is only consulted for a window table function (then `input` is the stream).
+Result<BoundSelect> BindSelectOver(const SelectStmt& select, const InputRelation& input,
+                                   const ErrorContext& ctx);
+
+// The scope of a stream read as `table` [AS alias].
+RelationScope StreamScope(const std::string& table, const std::string& alias, int num_columns);
 
 // Binds expressions over one input table. Thread-compatible; cheap to construct.
 class Binder {
  public:
   Binder(const ErrorContext& ctx, SchemaPtr schema, std::string table_name, std::string alias)
-      : ctx_(ctx), schema_(std::move(schema)), table_(std::move(table_name)), alias_(std::move(alias)) {}
+      : ctx_(ctx), schema_(std::move(schema)), table_(std::move(table_name)), alias_(std::move(alias)) {
+    scopes_.push_back(StreamScope(table_, alias_, schema_->num_fields()));
+  }
+  // Over several relations (a join): a qualified column must be in its qualifier's scope;
+  // an unqualified one must be in exactly one scope.
+  Binder(const ErrorContext& ctx, const InputRelation& input)
+      : ctx_(ctx), schema_(input.schema), table_(input.table), scopes_(input.scopes) {
+    if (scopes_.empty()) scopes_.push_back(StreamScope(table_, "", schema_->num_fields()));
+  }
+  const std::vector<RelationScope>& scopes() const { return scopes_; }
 
   Result<BoundExprPtr> Bind(const ParsedExpr& e);
   // Binds and requires BOOLEAN (NULL becomes a BOOLEAN NULL); `what` names the place
@@ -108,6 +166,7 @@ class Binder {
   SchemaPtr schema_;
   std::string table_;
   std::string alias_;
+  std::vector<RelationScope> scopes_;
   AggregateScope* scope_ = nullptr;
 };
 
@@ -125,8 +184,16 @@ const ParsedExpr* FindAggregateCall(const ParsedExpr& e);
 // out->key_output, and the output column names into `names`.
 Status BindAggregateQuery(const SelectStmt& select, Binder& input_binder, const ErrorContext& ctx,
                           BoundSelect* out, std::vector<std::string>* names);
-// Resolves FROM TUMBLE/HOP (bind_select.cc): time column, sizes, the extended input schema.
+// Resolves FROM TUMBLE/HOP/CUMULATE/SESSION (bind_select.cc): time column, sizes, SESSION's
+// PARTITION BY columns, the extended input schema.
 Status BindWindow(const SelectStmt& select, const ErrorContext& ctx, BoundSelect* out);
+// The same for a FROM item (a window in a join): `out` has input_schema and input_table.
+Status BindWindowFrom(const TableRef& from, const ErrorContext& ctx, BoundSelect* out);
+// After the select list and GROUP BY are bound: finds the window_start/window_end keys and
+// SESSION's partition keys, checks what each window kind needs, sets window_tvf for a
+// window query without aggregation and emit_on_window_close.
+Status BindWindowKeys(const SelectStmt& select, const ErrorContext& ctx, bool aggregate,
+                      BoundSelect* out);
 // Whether the query aggregates (GROUP BY, HAVING, or an aggregate call in the select list).
 bool IsAggregateQuery(const SelectStmt& select);
 

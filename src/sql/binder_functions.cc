@@ -106,6 +106,7 @@ const FunctionBinder::Entry FunctionBinder::kFunctions[] = {
     {"split_part", 3, 3, BoundOp::kSplitPart, &FunctionBinder::SplitPart},
     {"split_index", 3, 3, BoundOp::kSplitIndex, &FunctionBinder::SplitPart},
     {"count_char", 2, 2, BoundOp::kCountChar, &FunctionBinder::CountChar},
+    {"proctime", 0, 0, BoundOp::kProcTime, &FunctionBinder::ProcTime},
     {"extract", 2, 2, BoundOp::kExtract, &FunctionBinder::Extract},
     {"date_part", 2, 2, BoundOp::kExtract, &FunctionBinder::Extract},
     {"year", 1, 1, BoundOp::kExtract, &FunctionBinder::ExtractField},

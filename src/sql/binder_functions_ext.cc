@@ -151,4 +151,10 @@ Result<BoundExprPtr> FunctionBinder::Json() {
   return Finish(DataType::Varchar());
 }
 
+Result<BoundExprPtr> FunctionBinder::ProcTime() {
+  // PROCTIME(): the processing time (wall clock, UTC) of the batch. A window over it
+  // closes on the wall clock (WindowInfo::processing_time, set by the planner).
+  return Finish(DataType::Timestamp());
+}
+
 }  // namespace sluice::sql

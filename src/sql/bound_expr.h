@@ -54,6 +54,8 @@ enum class BoundOp : uint8_t {
   kJsonExtract,        // the value's JSON text (->)
   kJsonExtractString,  // strings unquoted, other values as JSON text (->>)
   kJsonValue,          // scalars only (strings unquoted); objects and arrays give NULL
+  // kernels_proctime.cc
+  kProcTime,  // () -> TIMESTAMP: the wall clock, read once per batch; never folded
 };
 
 struct BoundExpr {
@@ -70,5 +72,8 @@ struct BoundExpr {
   bool is_constant() const { return op == BoundOp::kConstant; }
 };
 using BoundExprPtr = std::unique_ptr<BoundExpr>;
+
+// A deep copy of `e`.
+BoundExprPtr CloneBound(const BoundExpr& e);
 
 }  // namespace sluice::sql

@@ -12,9 +12,16 @@ Result<std::unique_ptr<CompiledAggregate>> CompiledAggregate::Make(BoundSelect b
   a->frame_schema_ = bound.frame_schema;
   a->num_keys_ = static_cast<int>(bound.group_keys.size());
   a->key_output_ = bound.key_output;
-  a->window_ = WindowInfo{bound.window,       bound.source_schema,   bound.time_column,
-                          bound.window_size,  bound.window_slide,    bound.window_start_key,
-                          bound.emit_on_window_close};
+  a->window_.kind = bound.window;
+  a->window_.source_schema = bound.source_schema;
+  a->window_.time_column = bound.time_column;
+  a->window_.size = bound.window_size;
+  a->window_.slide = bound.window_slide;
+  a->window_.start_key = bound.window_start_key;
+  a->window_.emit_on_close = bound.emit_on_window_close;
+  a->window_.end_key = bound.window_end_key;
+  a->window_.partition_keys = bound.window_partition_keys;
+  a->window_.processing_time = bound.window_processing_time;
 
   // input -> [keys..., per aggregate: arg, filter]
   BoundSelect pre;
@@ -61,6 +68,16 @@ Result<std::unique_ptr<CompiledAggregate>> CompiledAggregate::Make(BoundSelect b
 
 Result<RecordBatchPtr> CompiledAggregate::Prepare(const RecordBatch& input) {
   return prepare_->Evaluate(input);
+}
+
+Status CompiledAggregate::CheckRetractableInput() const {
+  for (const AggregateInput& a : aggregates_) {
+    if (!SupportsRetraction(a.kind)) {
+      return Status::NotImplemented(std::string(AggregateKindName(a.kind)) +
+                                    " cannot consume updates or deletes; use count(DISTINCT ...)");
+    }
+  }
+  return Status::OK();
 }
 
 Result<RecordBatchPtr> CompiledAggregate::Finalize(const RecordBatch& frame,

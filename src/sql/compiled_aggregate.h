@@ -26,15 +26,20 @@ struct AggregateInput {
   std::string text;        // the call as written
 };
 
-// FROM TUMBLE/HOP of an aggregate query (see BoundSelect).
+// FROM TUMBLE/HOP/CUMULATE/SESSION of an aggregate query (see BoundSelect).
 struct WindowInfo {
   WindowKind kind = WindowKind::kNone;
   SchemaPtr source_schema;  // input_schema() without window_start, window_end
   int time_column = -1;     // in source_schema
-  int64_t size = 0;         // micros
-  int64_t slide = 0;        // micros
+  int64_t size = 0;         // micros; SESSION: the gap
+  int64_t slide = 0;        // micros; HOP: slide, CUMULATE: step, else == size
   int start_key = -1;       // the group key (and prepared column) holding window_start
   bool emit_on_close = false;
+  int end_key = -1;  // the group key holding window_end, or -1 (set for CUMULATE, SESSION)
+  std::vector<int> partition_keys;  // SESSION: the group keys a session is kept per
+  // The time column is PROCTIME(): windows close on wall-clock time given to
+  // OnProcessingTime as well as on the rows' times. The planner sets it.
+  bool processing_time = false;
 };
 
 class CompiledAggregate {
@@ -56,6 +61,14 @@ class CompiledAggregate {
   // The aggregation inputs of the rows of `input` that pass WHERE (see AggregateInput
   // for the layout). Errors as CompiledSelect::Evaluate (Invalid, nothing kept).
   Result<RecordBatchPtr> Prepare(const RecordBatch& input);
+  // After a successful Prepare: for each prepared row, the index of the input row it
+  // comes from (the rows that passed WHERE, ascending); nullptr when every input row
+  // passed. Lets a changelog's ops follow their rows. Valid until the next Prepare.
+  const std::vector<int32_t>* prepared_selection() const { return prepare_->selection(); }
+  // OK when every aggregate can consume updates and deletes (sql::SupportsRetraction);
+  // otherwise NotImplemented: "approx_count_distinct cannot consume updates or deletes;
+  // use count(DISTINCT ...)". The planner asks before feeding a changelog to the query.
+  Status CheckRetractableInput() const;
   // The output rows for the rows of `frame` (frame_schema()), and in `pass` one byte per
   // row: 1 where HAVING is TRUE (always 1 without HAVING).
   Result<RecordBatchPtr> Finalize(const RecordBatch& frame, std::vector<uint8_t>* pass);

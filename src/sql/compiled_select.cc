@@ -59,6 +59,7 @@ Result<RecordBatchPtr> CompiledSelect::Evaluate(const RecordBatch& input) {
   const int64_t rows = input.num_rows();
   const std::vector<ColumnPtr>* frame = &input.columns();
   int64_t n = rows;
+  filtered_ = false;
   subexpressions_->BeginFrame();
   if (where_) {
     SLUICE_ASSIGN_OR_RETURN(Vec pred, where_->Eval(EvalInput{&input.columns(), rows}, nullptr));
@@ -80,6 +81,7 @@ Result<RecordBatchPtr> CompiledSelect::Evaluate(const RecordBatch& input) {
     }
     n = static_cast<int64_t>(selection_.size());
     if (n < rows) {
+      filtered_ = true;
       // Gather only the columns the select items read.
       gathered_.assign(input.columns().size(), nullptr);
       for (size_t c = 0; c < used_.size(); ++c) {

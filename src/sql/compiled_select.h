@@ -31,6 +31,10 @@ class CompiledSelect {
   // division by zero gives NULL.
   // Thread-compatible: keeps scratch buffers; use one instance per thread.
   Result<RecordBatchPtr> Evaluate(const RecordBatch& input);
+  // After a successful Evaluate: the indices (ascending) of the input rows that passed
+  // WHERE, one per output row; nullptr when every input row passed. Valid until the
+  // next Evaluate.
+  const std::vector<int32_t>* selection() const { return filtered_ ? &selection_ : nullptr; }
 
   // The subexpressions compiled once and shared by several uses (WHERE, items, CASE
   // branches), with how often each ran: for tests and debugging.
@@ -50,6 +54,7 @@ class CompiledSelect {
   std::vector<bool> used_;  // input columns the select items read (not via WHERE results)
   // scratch
   std::vector<int32_t> selection_;
+  bool filtered_ = false;  // the last Evaluate dropped rows (selection_ holds the rest)
   std::vector<ColumnPtr> gathered_;
 };
 

@@ -53,7 +53,7 @@ Result<KernelPtr> ExpressionCompiler::CompileNode(const BoundExpr& e) {
   }
   SLUICE_ASSIGN_OR_RETURN(KernelPtr k, Build(e, std::move(args)));
   if (!k) return KernelPtr(new ConstantKernel(MakeNullConstant(e.type)));
-  if (all_constant) {
+  if (all_constant && e.op != BoundOp::kProcTime) {  // PROCTIME() changes per batch
     // Fold: evaluate once on a single row. A failure (say, overflow) is left to run
     // time, where it counts only if a row actually needs the value.
     const std::vector<ColumnPtr> none;
@@ -138,6 +138,8 @@ Result<KernelPtr> ExpressionCompiler::Build(const BoundExpr& e, std::vector<Kern
     case BoundOp::kJsonExtractString:
     case BoundOp::kJsonValue:
       return MakeJsonKernel(e, std::move(args));
+    case BoundOp::kProcTime:
+      return MakeProcTimeKernel(e);
     case BoundOp::kConstant:
     case BoundOp::kColumn:
       break;

@@ -164,6 +164,7 @@ class FunctionBinder {
   Result<BoundExprPtr> ExtractField();  // hour(ts), year(ts), ...: extract under the function's name
   Result<BoundExprPtr> DateFormat();
   Result<BoundExprPtr> Json();
+  Result<BoundExprPtr> ProcTime();  // PROCTIME(): processing time, TIMESTAMP
   // A constant VARCHAR argument's value; an error naming `what` if it is not constant.
   Result<std::string> ConstantString(size_t i, const char* what);
 

@@ -149,6 +149,8 @@ Result<KernelPtr> MakeCastKernel(const BoundExpr& e, std::vector<KernelPtr> args
 Result<KernelPtr> MakeMathKernel(const BoundExpr& e, std::vector<KernelPtr> args, ErrorSite site);
 Result<KernelPtr> MakeTextKernel(const BoundExpr& e, std::vector<KernelPtr> args, ErrorSite site);
 Result<KernelPtr> MakeDateTimeKernel(const BoundExpr& e, std::vector<KernelPtr> args, ErrorSite site);
+// PROCTIME(): a constant per batch holding the wall clock when the batch is evaluated.
+KernelPtr MakeProcTimeKernel(const BoundExpr& e);
 Result<KernelPtr> MakeJsonKernel(const BoundExpr& e, std::vector<KernelPtr> args);
 
 }  // namespace sluice::sql

@@ -1,5 +1,6 @@
 #include "sql/parser.h"
 
+#include <cctype>
 #include <charconv>
 
 #include "core/schema.h"
@@ -16,11 +17,14 @@ struct Unsupported {
   std::string_view feature;
 };
 constexpr Unsupported kUnsupportedClauses[] = {
-    {"JOIN", "JOIN"},           {"INNER", "JOIN"},          {"LEFT", "JOIN"},
-    {"RIGHT", "JOIN"},          {"FULL", "JOIN"},           {"CROSS", "JOIN"},
-    {"NATURAL", "JOIN"},
-    {"ORDER", "ORDER BY"},      {"LIMIT", "LIMIT"},         {"OFFSET", "OFFSET"},
-    {"FETCH", "FETCH"},         {"UNION", "UNION"},         {"INTERSECT", "INTERSECT"},
+    {"RIGHT", "RIGHT JOIN (swap the sides and write LEFT JOIN)"},
+    {"FULL", "FULL JOIN"},
+    {"CROSS", "CROSS JOIN (a stream cross join keeps unbounded state; join ON a key)"},
+    {"NATURAL", "NATURAL JOIN (write JOIN ... ON a.x = b.x)"},
+    {"ORDER", "ORDER BY on a stream (use ROW_NUMBER() OVER (... ORDER BY ...) for top-N)"},
+    {"LIMIT", "LIMIT on a stream (use ROW_NUMBER() OVER (... ORDER BY ...) for top-N)"},
+    {"OFFSET", "OFFSET"},
+    {"FETCH", "FETCH"},         {"INTERSECT", "INTERSECT"},
     {"EXCEPT", "EXCEPT"},       {"WINDOW", "WINDOW clause"},
     {"QUALIFY", "QUALIFY"},
 };
@@ -81,23 +85,85 @@ Result<Identifier> Parser::ParseIdentifier(const char* what) {
 
 Status Parser::CheckUnsupportedAfterFrom() {
   const Token& t = Peek();
-  if (t.IsOperator(",")) return ctx_.NotSupported(t.pos, "reading several tables (FROM a, b)");
+  if (t.IsOperator(",")) {
+    return ctx_.NotSupported(t.pos, "reading several tables (FROM a, b); write a JOIN b ON a.x = b.y");
+  }
+  if (t.IsKeyword("UNION") && !Peek(1).IsKeyword("ALL")) {
+    return ctx_.NotSupported(t.pos, "UNION without ALL (it would keep every row ever seen to remove "
+                                    "duplicates); write UNION ALL");
+  }
   for (const Unsupported& u : kUnsupportedClauses) {
     if (t.IsKeyword(u.keyword)) return ctx_.NotSupported(t.pos, std::string(u.feature));
   }
   return Status::OK();
 }
 
+Result<TableRef> Parser::ParseFrom() {
+  SLUICE_ASSIGN_OR_RETURN(TableRef left, ParseTableRef());
+  for (;;) {
+    const Token& t = Peek();
+    JoinType type = JoinType::kInner;
+    if (t.IsKeyword("JOIN")) {
+      Advance();
+    } else if (t.IsKeyword("INNER") && Peek(1).IsKeyword("JOIN")) {
+      Advance();
+      Advance();
+    } else if (t.IsKeyword("LEFT")) {
+      type = JoinType::kLeft;
+      Advance();
+      if (Peek().IsKeyword("OUTER")) Advance();
+      SLUICE_RETURN_NOT_OK(ExpectKeyword("JOIN"));
+    } else {
+      break;
+    }
+    TableRef join;
+    join.kind = TableRefKind::kJoin;
+    join.pos = t.pos;
+    join.join_type = type;
+    SLUICE_ASSIGN_OR_RETURN(TableRef right, ParseTableRef());
+    if (Peek().IsKeyword("USING")) {
+      return ctx_.NotSupported(Peek().pos, "JOIN ... USING (write ON a.x = b.x)");
+    }
+    if (!Peek().IsKeyword("ON")) {
+      return Error(Peek(), "expected ON after the joined stream but found " + Peek().Describe() +
+                               "; a stream join needs a condition (JOIN b ON a.x = b.y)");
+    }
+    Advance();
+    SLUICE_ASSIGN_OR_RETURN(join.join_on, ParseExpr(0));
+    join.left = std::make_shared<const TableRef>(std::move(left));
+    join.right = std::make_shared<const TableRef>(std::move(right));
+    left = std::move(join);
+  }
+  return left;
+}
+
 Result<TableRef> Parser::ParseTableRef() {
   TableRef ref;
   ref.pos = Peek().pos;
   if (Peek().IsOperator("(")) {
-    if (Peek(1).IsKeyword("SELECT")) return ctx_.NotSupported(Peek(1).pos, "a subquery in FROM");
-    return Error(Peek(), "expected a stream name after FROM but found '('");
+    if (!Peek(1).IsKeyword("SELECT") && !Peek(1).IsKeyword("WITH")) {
+      return Error(Peek(), "expected a stream name or (SELECT ...) after FROM but found '('");
+    }
+    Advance();
+    ref.kind = TableRefKind::kSubquery;
+    SLUICE_ASSIGN_OR_RETURN(ref.subquery, ParseQuery());
+    if (!Peek().IsOperator(")")) {
+      return Error(Peek(), "expected ')' to close the subquery but found " + Peek().Describe());
+    }
+    Advance();
+    if (Peek().IsKeyword("AS")) Advance();
+    if (Peek().kind != TokenKind::kQuotedIdentifier &&
+        (Peek().kind != TokenKind::kIdentifier || IsReserved(Peek()))) {
+      return Error(Peek(), "a subquery in FROM needs a name: (SELECT ...) AS name");
+    }
+    SLUICE_ASSIGN_OR_RETURN(ref.alias, ParseIdentifier("a subquery name"));
+    return ref;
   }
   const bool table_call = Peek().IsKeyword("TABLE") && Peek(1).IsOperator("(");
   const int name_at = table_call ? 2 : 0;
-  if ((Peek(name_at).IsKeyword("TUMBLE") || Peek(name_at).IsKeyword("HOP")) &&
+  const Token& fn = Peek(name_at);
+  if ((fn.IsKeyword("TUMBLE") || fn.IsKeyword("HOP") || fn.IsKeyword("CUMULATE") ||
+       fn.IsKeyword("SESSION")) &&
       Peek(name_at + 1).IsOperator("(")) {
     if (table_call) {
       Advance();
@@ -106,7 +172,8 @@ Result<TableRef> Parser::ParseTableRef() {
     SLUICE_RETURN_NOT_OK(ParseWindowCall(&ref));
     if (table_call) SLUICE_RETURN_NOT_OK(Expect(")"));
   } else if (table_call) {
-    return ctx_.NotSupported(Peek().pos, "a table function in FROM other than TUMBLE and HOP");
+    return ctx_.NotSupported(Peek().pos, "a table function in FROM other than TUMBLE, HOP, "
+                                         "CUMULATE and SESSION");
   } else {
     SLUICE_RETURN_NOT_OK(ParseStreamName(&ref));
   }
@@ -134,15 +201,39 @@ Status Parser::ParseStreamName(TableRef* ref) {
   return Status::OK();
 }
 
-// TUMBLE([TABLE] src, ts | DESCRIPTOR(ts), size) or HOP(..., slide, size); cursor on the name.
+// TUMBLE([TABLE] src, ts | DESCRIPTOR(ts), size), HOP(..., slide, size),
+// CUMULATE(..., step, size) or SESSION([TABLE] src [PARTITION BY k, ...], ts, gap);
+// cursor on the name.
 Status Parser::ParseWindowCall(TableRef* ref) {
-  ref->window = Peek().IsKeyword("TUMBLE") ? WindowKind::kTumble : WindowKind::kHop;
-  ref->window_pos = Peek().pos;
-  const std::string name = ref->window == WindowKind::kTumble ? "TUMBLE" : "HOP";
+  const Token& fn = Peek();
+  ref->window = fn.IsKeyword("TUMBLE")     ? WindowKind::kTumble
+                : fn.IsKeyword("HOP")      ? WindowKind::kHop
+                : fn.IsKeyword("CUMULATE") ? WindowKind::kCumulate
+                                           : WindowKind::kSession;
+  ref->window_pos = fn.pos;
+  std::string name = fn.text;
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   Advance();
   Advance();  // (
   if (Peek().IsKeyword("TABLE")) Advance();
   SLUICE_RETURN_NOT_OK(ParseStreamName(ref));
+  if (Peek().IsKeyword("PARTITION")) {
+    if (ref->window != WindowKind::kSession) {
+      return Error(Peek(), "PARTITION BY in a window call is only for SESSION windows");
+    }
+    Advance();
+    SLUICE_RETURN_NOT_OK(ExpectKeyword("BY"));
+    while (true) {
+      SLUICE_ASSIGN_OR_RETURN(Identifier key, ParseIdentifier("a partition column"));
+      ref->window_partition.push_back(std::move(key));
+      if (Peek().IsOperator(",") && Peek(1).IsKeyword("DESCRIPTOR")) break;
+      if (!Peek().IsOperator(",")) {
+        return Error(Peek(), "expected ', DESCRIPTOR(time_column)' after SESSION's PARTITION BY "
+                             "columns but found " + Peek().Describe());
+      }
+      Advance();
+    }
+  }
   SLUICE_RETURN_NOT_OK(Expect(","));
   const bool descriptor = Peek().IsKeyword("DESCRIPTOR") && Peek(1).IsOperator("(");
   if (descriptor) {
@@ -153,10 +244,13 @@ Status Parser::ParseWindowCall(TableRef* ref) {
   if (descriptor) SLUICE_RETURN_NOT_OK(Expect(")"));
   SLUICE_RETURN_NOT_OK(Expect(","));
   SLUICE_ASSIGN_OR_RETURN(ParsedExprPtr first, ParseExpr(0));
-  if (ref->window == WindowKind::kHop) {
+  if (ref->window == WindowKind::kHop || ref->window == WindowKind::kCumulate) {
     if (!Peek().IsOperator(",")) {
-      return Error(Peek(), "HOP takes a slide and a size: HOP(stream, time_column, INTERVAL "
-                           "'5' SECOND, INTERVAL '10' SECOND)");
+      return Error(Peek(), ref->window == WindowKind::kHop
+                               ? "HOP takes a slide and a size: HOP(stream, time_column, "
+                                 "INTERVAL '5' SECOND, INTERVAL '10' SECOND)"
+                               : "CUMULATE takes a step and a size: CUMULATE(stream, "
+                                 "time_column, INTERVAL '1' MINUTE, INTERVAL '1' HOUR)");
     }
     Advance();
     ref->window_slide = std::move(first);
@@ -200,7 +294,19 @@ Result<SelectItem> Parser::ParseSelectItem() {
   return item;
 }
 
-Result<std::shared_ptr<const SelectStmt>> Parser::ParseSelectBody() {
+Result<std::shared_ptr<const SelectStmt>> Parser::ParseQuery() {
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<SelectStmt> head, ParseSelectBody());
+  while (Peek().IsKeyword("UNION")) {
+    SLUICE_RETURN_NOT_OK(CheckUnsupportedAfterFrom());  // UNION without ALL
+    Advance();
+    Advance();  // ALL
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<SelectStmt> next, ParseSelectBody());
+    head->union_all.push_back(std::move(next));
+  }
+  return std::shared_ptr<const SelectStmt>(std::move(head));
+}
+
+Result<std::shared_ptr<SelectStmt>> Parser::ParseSelectBody() {
   auto stmt = std::make_shared<SelectStmt>();
   stmt->pos = Peek().pos;
   if (Peek().IsKeyword("WITH")) return ctx_.NotSupported(Peek().pos, "WITH (common table expressions)");
@@ -218,14 +324,14 @@ Result<std::shared_ptr<const SelectStmt>> Parser::ParseSelectBody() {
     Advance();
   }
   if (!Peek().IsKeyword("FROM")) {
-    if (AtStatementEnd()) {
+    if (AtStatementEnd() || Peek().IsOperator(")")) {
       return ctx_.NotSupported(Peek().pos, "SELECT without FROM (every query reads one stream)");
     }
     SLUICE_RETURN_NOT_OK(CheckUnsupportedAfterFrom());
     return Error(Peek(), "expected ',' or FROM after a select item but found " + Peek().Describe());
   }
   Advance();
-  SLUICE_ASSIGN_OR_RETURN(stmt->from, ParseTableRef());
+  SLUICE_ASSIGN_OR_RETURN(stmt->from, ParseFrom());
   SLUICE_RETURN_NOT_OK(CheckUnsupportedAfterFrom());
   if (Peek().IsKeyword("WHERE")) {
     Advance();
@@ -258,11 +364,11 @@ Result<std::shared_ptr<const SelectStmt>> Parser::ParseSelectBody() {
     stmt->emit_on_window_close = true;
   }
   SLUICE_RETURN_NOT_OK(CheckUnsupportedAfterFrom());
-  if (!AtStatementEnd()) {
+  if (!AtStatementEnd() && !Peek().IsOperator(")") && !Peek().IsKeyword("UNION")) {
     return Error(Peek(), "expected WHERE, ';' or the end of the statement but found " +
                              Peek().Describe());
   }
-  return std::shared_ptr<const SelectStmt>(std::move(stmt));
+  return stmt;
 }
 
 Result<Statement> Parser::ParseStatement() {
@@ -285,6 +391,10 @@ Result<Statement> Parser::ParseStatement() {
     SLUICE_ASSIGN_OR_RETURN(Identifier name, ParseIdentifier("a view name"));
     st.target = name.name;
     if (Peek().IsOperator("(")) return ctx_.NotSupported(Peek().pos, "a column list on the view");
+    if (Peek().IsKeyword("WITH")) {
+      Advance();
+      SLUICE_RETURN_NOT_OK(ParseOptions(&st));
+    }
     SLUICE_RETURN_NOT_OK(ExpectKeyword("AS"));
   } else if (first.IsKeyword("INSERT")) {
     Advance();
@@ -301,10 +411,37 @@ Result<Statement> Parser::ParseStatement() {
     return Error(first, "expected CREATE MATERIALIZED VIEW or INSERT INTO but found " +
                             first.Describe());
   }
-  SLUICE_ASSIGN_OR_RETURN(st.select, ParseSelectBody());
+  SLUICE_ASSIGN_OR_RETURN(st.select, ParseQuery());
   const int end = Peek(-1).end;
   st.text.assign(ctx_.script.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin)));
   return st;
+}
+
+Status Parser::ParseOptions(Statement* st) {
+  SLUICE_RETURN_NOT_OK(Expect("("));
+  for (;;) {
+    const Token& key_token = Peek();
+    SLUICE_ASSIGN_OR_RETURN(Identifier key, ParseIdentifier("an option name"));
+    Statement::Option opt;
+    opt.pos = key_token.pos;
+    for (char c : key.name) opt.key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const Statement::Option& seen : st->options) {
+      if (seen.key == opt.key) return Error(key_token, "option '" + opt.key + "' is given twice");
+    }
+    SLUICE_RETURN_NOT_OK(Expect("="));
+    const Token& v = Peek();
+    if (v.kind != TokenKind::kString && v.kind != TokenKind::kInteger &&
+        v.kind != TokenKind::kDecimal &&
+        v.kind != TokenKind::kFloat && v.kind != TokenKind::kIdentifier) {
+      return Error(v, "expected a value for option '" + opt.key + "' but found " + v.Describe());
+    }
+    opt.value = v.text;
+    Advance();
+    st->options.push_back(std::move(opt));
+    if (!Peek().IsOperator(",")) break;
+    Advance();
+  }
+  return Expect(")");
 }
 
 bool Parser::AtStatementEnd() const {
@@ -347,7 +484,7 @@ Result<std::shared_ptr<const SelectStmt>> ParseSelect(std::string_view sql, cons
   ErrorContext ctx{sql, file};
   SLUICE_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(ctx));
   Parser p(ctx, std::move(tokens));
-  SLUICE_ASSIGN_OR_RETURN(auto stmt, p.ParseSelectBody());
+  SLUICE_ASSIGN_OR_RETURN(auto stmt, p.ParseQuery());
   if (p.Peek().IsOperator(";")) p.Advance();
   if (p.Peek().kind != TokenKind::kEnd) {
     return p.Error(p.Peek(), "expected the end of the query but found " + p.Peek().Describe());

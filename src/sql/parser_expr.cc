@@ -471,7 +471,6 @@ Result<ParsedExprPtr> Parser::ParseFunction() {
   }
   if (Peek().IsKeyword("ORDER")) return ctx_.NotSupported(Peek().pos, "ORDER BY in a function call");
   SLUICE_RETURN_NOT_OK(Expect(")"));
-  if (Peek().IsKeyword("OVER")) return ctx_.NotSupported(Peek().pos, "window functions (OVER)");
   if (Peek().IsKeyword("FILTER")) {
     Advance();
     SLUICE_RETURN_NOT_OK(Expect("("));
@@ -479,8 +478,71 @@ Result<ParsedExprPtr> Parser::ParseFunction() {
     SLUICE_ASSIGN_OR_RETURN(e->filter, ParseExpr(0));
     SLUICE_RETURN_NOT_OK(Expect(")"));
   }
+  if (Peek().IsKeyword("OVER")) {
+    SLUICE_ASSIGN_OR_RETURN(e->over, ParseOver());
+  }
   Close(e.get());
   return e;
+}
+
+// OVER ([PARTITION BY e, ...] [ORDER BY e [ASC|DESC] [NULLS FIRST|LAST], ...]); cursor on OVER.
+Result<std::unique_ptr<OverClause>> Parser::ParseOver() {
+  auto over = std::make_unique<OverClause>();
+  over->pos = Peek().pos;
+  Advance();
+  if (!Peek().IsOperator("(")) {
+    return ctx_.NotSupported(Peek().pos, "a named window after OVER; write OVER (PARTITION BY ... ORDER BY ...)");
+  }
+  Advance();
+  if (Peek().IsKeyword("PARTITION")) {
+    Advance();
+    SLUICE_RETURN_NOT_OK(ExpectKeyword("BY"));
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(ParsedExprPtr key, ParseExpr(0));
+      over->partition_by.push_back(std::move(key));
+      if (!Peek().IsOperator(",")) break;
+      Advance();
+    }
+  }
+  if (Peek().IsKeyword("ORDER")) {
+    Advance();
+    SLUICE_RETURN_NOT_OK(ExpectKeyword("BY"));
+    for (;;) {
+      OrderTerm term;
+      SLUICE_ASSIGN_OR_RETURN(term.expr, ParseExpr(0));
+      if (Peek().IsKeyword("DESC")) {
+        term.descending = true;
+        Advance();
+      } else if (Peek().IsKeyword("ASC")) {
+        Advance();
+      }
+      term.nulls_first = term.descending;
+      if (Peek().IsKeyword("NULLS")) {
+        Advance();
+        if (Peek().IsKeyword("FIRST")) {
+          term.nulls_first = true;
+        } else if (Peek().IsKeyword("LAST")) {
+          term.nulls_first = false;
+        } else {
+          return Error(Peek(), "expected FIRST or LAST after NULLS but found " + Peek().Describe());
+        }
+        term.nulls_explicit = true;
+        Advance();
+      }
+      over->order_by.push_back(std::move(term));
+      if (!Peek().IsOperator(",")) break;
+      Advance();
+    }
+  }
+  if (Peek().IsKeyword("ROWS") || Peek().IsKeyword("RANGE") || Peek().IsKeyword("GROUPS")) {
+    return ctx_.NotSupported(Peek().pos, "a window frame (ROWS/RANGE) in OVER");
+  }
+  if (!Peek().IsOperator(")")) {
+    return Error(Peek(), "expected PARTITION BY, ORDER BY or ')' in OVER (...) but found " +
+                             Peek().Describe());
+  }
+  Advance();
+  return over;
 }
 
 Result<ParsedExprPtr> Parser::ParseColumnRef() {

@@ -30,7 +30,9 @@ class Parser {
   void SkipToStatementEnd();
 
   Result<Statement> ParseStatement();
-  Result<std::shared_ptr<const SelectStmt>> ParseSelectBody();
+  Result<std::shared_ptr<SelectStmt>> ParseSelectBody();
+  // SELECT ... [UNION ALL SELECT ...]: the query of a statement or a subquery.
+  Result<std::shared_ptr<const SelectStmt>> ParseQuery();
   // Parses operators that bind tighter than `min_prec` (0 = a whole expression).
   Result<ParsedExprPtr> ParseExpr(int min_prec);
 
@@ -41,7 +43,11 @@ class Parser {
   Status ExpectKeyword(std::string_view kw);
   static bool IsReserved(const Token& t);
   Result<Identifier> ParseIdentifier(const char* what);
+  // A FROM clause: items joined with [INNER|LEFT [OUTER]] JOIN ... ON.
+  Result<TableRef> ParseFrom();
   Result<TableRef> ParseTableRef();
+  // CREATE MATERIALIZED VIEW v WITH (k = v, ...): cursor on '('.
+  Status ParseOptions(Statement* st);
   Status ParseStreamName(TableRef* ref);
   Status ParseWindowCall(TableRef* ref);
   Result<SelectItem> ParseSelectItem();
@@ -55,6 +61,7 @@ class Parser {
   Result<ParsedExprPtr> ParseCast();
   Result<ParsedExprPtr> ParseFunction();
   Result<ParsedExprPtr> ParseColumnRef();
+  Result<std::unique_ptr<OverClause>> ParseOver();
   // Infix/postfix operator at the cursor applied to `left`.
   Result<ParsedExprPtr> ParseInfix(ParsedExprPtr left, int prec);
   // Operators that are function calls (~, ~*, !~, !~*, ->, ->>); cursor on the operator.

@@ -1,5 +1,8 @@
 #include "stream/aggregate_state.h"
 
+#include <bit>
+#include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "core/hash.h"
@@ -81,16 +84,139 @@ std::string_view CellBytes(const Column& c, int64_t i, int width) {
           static_cast<size_t>(width)};
 }
 
+constexpr int kHllRegisters = sql::kHllRegisters;
+
+void HllAdd(uint8_t* registers, std::string_view bytes) {
+  const uint64_t h = HashBytes(bytes.data(), bytes.size());
+  const uint64_t index = h >> (64 - sql::kHllPrecision);
+  const uint64_t rest = h << sql::kHllPrecision;
+  // Position of the first 1 bit in the remaining 64 - p bits (1-based).
+  const int rank = rest == 0 ? 64 - sql::kHllPrecision + 1 : std::countl_zero(rest) + 1;
+  if (registers[index] < rank) registers[index] = static_cast<uint8_t>(rank);
+}
+
+// Calls f(i) for every row that counts (as ForCountedRows) until f returns false;
+// returns that row, or -1.
+template <typename F>
+int64_t ForCountedRowsUntil(const Column* arg, const Column* filter, int64_t n, F&& f) {
+  const uint8_t* fv = filter != nullptr ? filter->values<uint8_t>() : nullptr;
+  const bool filter_nulls = filter != nullptr && filter->has_nulls();
+  const bool arg_nulls = arg != nullptr && arg->has_nulls();
+  for (int64_t i = 0; i < n; ++i) {
+    if (fv != nullptr && (!fv[i] || (filter_nulls && filter->IsNull(i)))) continue;
+    if (arg_nulls && arg->IsNull(i)) continue;
+    if (!f(i)) return i;
+  }
+  return -1;
+}
+
+// Adds sign (+1/-1) to map[key], erasing it at 0; false when a retraction finds no key.
+template <typename Map, typename Key>
+bool AddToMultiset(Map& map, const Key& key, int8_t sign) {
+  auto it = map.find(key);
+  if (sign > 0) {
+    if (it == map.end()) {
+      map.emplace(key, 1);
+    } else {
+      ++it->second;
+    }
+    return true;
+  }
+  if (it == map.end()) return false;
+  if (--it->second == 0) map.erase(it);
+  return true;
+}
+
+template <typename T>
+int64_t SignedSumLoop(const Column& arg, const Column* filter, const int32_t* gid,
+                      const int8_t* sign, AccumulatorColumn* a) {
+  const T* v = arg.values<T>();
+  return ForCountedRowsUntil(&arg, filter, arg.length(), [&](int64_t i) {
+    const int32_t g = gid[i];
+    if ((a->count[g] += sign[i]) < 0) return false;
+    if constexpr (std::is_same_v<T, double>) {
+      a->dsum[g] += sign[i] > 0 ? v[i] : -v[i];
+      if (a->count[g] == 0) a->dsum[g] = 0;  // no drift left behind by rounding
+    } else {
+      a->isum[g] += sign[i] > 0 ? Int128{v[i]} : -Int128{v[i]};
+    }
+    return true;
+  });
+}
+
+template <typename T>
+int64_t SignedMinMaxLoop(const Column& arg, const Column* filter, const int32_t* gid,
+                         const int8_t* sign, AccumulatorColumn* a) {
+  const T* v = arg.values<T>();
+  return ForCountedRowsUntil(&arg, filter, arg.length(), [&](int64_t i) {
+    const int32_t g = gid[i];
+    if ((a->count[g] += sign[i]) < 0) return false;
+    if constexpr (std::is_same_v<T, double>) {
+      return AddToMultiset(a->dmulti[g], v[i], sign[i]);
+    } else {
+      return AddToMultiset(a->imulti[g], static_cast<int64_t>(v[i]), sign[i]);
+    }
+  });
+}
+
+int64_t SignedMinMax(const Column& arg, const Column* filter, const int32_t* gid,
+                     const int8_t* sign, AccumulatorColumn* a) {
+  switch (arg.type().id) {
+    case TypeId::kBoolean: return SignedMinMaxLoop<uint8_t>(arg, filter, gid, sign, a);
+    case TypeId::kInt32:
+    case TypeId::kDate: return SignedMinMaxLoop<int32_t>(arg, filter, gid, sign, a);
+    case TypeId::kDouble: return SignedMinMaxLoop<double>(arg, filter, gid, sign, a);
+    case TypeId::kVarchar:
+      return ForCountedRowsUntil(&arg, filter, arg.length(), [&](int64_t i) {
+        const int32_t g = gid[i];
+        if ((a->count[g] += sign[i]) < 0) return false;
+        return AddToMultiset(a->smulti[g], arg.GetString(i), sign[i]);
+      });
+    default: return SignedMinMaxLoop<int64_t>(arg, filter, gid, sign, a);
+  }
+}
+
+template <typename T>
+void CompactVector(std::vector<T>* v, const std::vector<int32_t>& keep) {
+  if (v->empty()) return;
+  for (size_t j = 0; j < keep.size(); ++j) {
+    if (static_cast<size_t>(keep[j]) != j) (*v)[j] = std::move((*v)[static_cast<size_t>(keep[j])]);
+  }
+  v->resize(keep.size());
+  v->shrink_to_fit();
+}
+
 }  // namespace
 
 size_t StringHash::operator()(std::string_view s) const { return HashString(s); }
+
+int64_t HllEstimate(const uint8_t* registers) {
+  double sum = 0;
+  int zeros = 0;
+  for (int r = 0; r < kHllRegisters; ++r) {
+    sum += std::ldexp(1.0, -static_cast<int>(registers[r]));
+    zeros += registers[r] == 0;
+  }
+  const double m = kHllRegisters;
+  double estimate = 0.7213 / (1.0 + 1.079 / m) * m * m / sum;
+  // Small cardinalities: linear counting over the empty registers is more accurate.
+  if (estimate <= 2.5 * m && zeros > 0) estimate = m * std::log(m / zeros);
+  return static_cast<int64_t>(std::llround(estimate));
+}
 
 void AccumulatorColumn::AddGroup(const sql::AggregateInput& spec) {
   count.push_back(0);
   switch (spec.kind) {
     case AggregateKind::kCountStar:
     case AggregateKind::kCount: break;
-    case AggregateKind::kCountDistinct: distinct.emplace_back(); break;
+    case AggregateKind::kCountDistinct:
+      if (retractable) {
+        distinct_counts.emplace_back();
+      } else {
+        distinct.emplace_back();
+      }
+      break;
+    case AggregateKind::kApproxCountDistinct: hll.resize(hll.size() + kHllRegisters, 0); break;
     case AggregateKind::kSum:
     case AggregateKind::kAvg:
       isum.push_back(0);
@@ -98,7 +224,15 @@ void AccumulatorColumn::AddGroup(const sql::AggregateInput& spec) {
       break;
     case AggregateKind::kMin:
     case AggregateKind::kMax:
-      if (spec.arg_type.id == TypeId::kVarchar) {
+      if (retractable) {
+        if (spec.arg_type.id == TypeId::kVarchar) {
+          smulti.emplace_back();
+        } else if (spec.arg_type.id == TypeId::kDouble) {
+          dmulti.emplace_back();
+        } else {
+          imulti.emplace_back();
+        }
+      } else if (spec.arg_type.id == TypeId::kVarchar) {
         sval.emplace_back();
       } else if (spec.arg_type.id == TypeId::kDouble) {
         dval.push_back(0);
@@ -138,6 +272,81 @@ void AccumulatorColumn::Accumulate(const sql::AggregateInput& spec, const Record
       break;
     case AggregateKind::kMin: MinMax<true>(*arg, filter, gid, this); break;
     case AggregateKind::kMax: MinMax<false>(*arg, filter, gid, this); break;
+    case AggregateKind::kApproxCountDistinct: {
+      const int width = arg->type().ByteWidth();
+      uint8_t* regs = hll.data();
+      ForCountedRows(arg, filter, n, [&](int64_t i) {
+        HllAdd(regs + static_cast<size_t>(gid[i]) * kHllRegisters, CellBytes(*arg, i, width));
+      });
+      break;
+    }
+  }
+}
+
+int64_t AccumulatorColumn::AccumulateSigned(const sql::AggregateInput& spec,
+                                            const RecordBatch& prepared, const int32_t* gid,
+                                            const int8_t* sign) {
+  const int64_t n = prepared.num_rows();
+  const Column* arg = spec.arg_column >= 0 ? &prepared.column(spec.arg_column) : nullptr;
+  const Column* filter = spec.filter_column >= 0 ? &prepared.column(spec.filter_column) : nullptr;
+  switch (spec.kind) {
+    case AggregateKind::kCountStar:
+    case AggregateKind::kCount:
+      return ForCountedRowsUntil(arg, filter, n,
+                                 [&](int64_t i) { return (count[gid[i]] += sign[i]) >= 0; });
+    case AggregateKind::kCountDistinct: {
+      const int width = arg->type().ByteWidth();
+      return ForCountedRowsUntil(arg, filter, n, [&](int64_t i) {
+        return AddToMultiset(distinct_counts[gid[i]], CellBytes(*arg, i, width), sign[i]);
+      });
+    }
+    case AggregateKind::kSum:
+    case AggregateKind::kAvg:
+      switch (arg->type().id) {
+        case TypeId::kInt32: return SignedSumLoop<int32_t>(*arg, filter, gid, sign, this);
+        case TypeId::kDouble: return SignedSumLoop<double>(*arg, filter, gid, sign, this);
+        default: return SignedSumLoop<int64_t>(*arg, filter, gid, sign, this);
+      }
+    case AggregateKind::kMin:
+    case AggregateKind::kMax: return SignedMinMax(*arg, filter, gid, sign, this);
+    case AggregateKind::kApproxCountDistinct: {
+      const int width = arg->type().ByteWidth();
+      uint8_t* regs = hll.data();
+      return ForCountedRowsUntil(arg, filter, n, [&](int64_t i) {
+        if (sign[i] < 0) return false;  // a sketch cannot forget a value
+        HllAdd(regs + static_cast<size_t>(gid[i]) * kHllRegisters, CellBytes(*arg, i, width));
+        return true;
+      });
+    }
+  }
+  return -1;
+}
+
+void AccumulatorColumn::ReleaseGroup(int32_t g) {
+  const size_t i = static_cast<size_t>(g);
+  if (i < distinct_counts.size()) distinct_counts[i] = DistinctCounts();
+  if (i < dsum.size()) dsum[i] = 0;
+}
+
+void AccumulatorColumn::Compact(const std::vector<int32_t>& keep) {
+  CompactVector(&count, keep);
+  CompactVector(&isum, keep);
+  CompactVector(&dsum, keep);
+  CompactVector(&ival, keep);
+  CompactVector(&dval, keep);
+  CompactVector(&sval, keep);
+  CompactVector(&distinct, keep);
+  CompactVector(&imulti, keep);
+  CompactVector(&dmulti, keep);
+  CompactVector(&smulti, keep);
+  CompactVector(&distinct_counts, keep);
+  if (!hll.empty()) {
+    for (size_t j = 0; j < keep.size(); ++j) {
+      std::memmove(hll.data() + j * kHllRegisters,
+                   hll.data() + static_cast<size_t>(keep[j]) * kHllRegisters, kHllRegisters);
+    }
+    hll.resize(keep.size() * kHllRegisters);
+    hll.shrink_to_fit();
   }
 }
 
@@ -148,7 +357,11 @@ Status AccumulatorColumn::AppendResults(const sql::AggregateInput& spec,
       case AggregateKind::kCountStar:
       case AggregateKind::kCount: out->Append<int64_t>(count[g]); continue;
       case AggregateKind::kCountDistinct:
-        out->Append<int64_t>(static_cast<int64_t>(distinct[g].size()));
+        out->Append<int64_t>(static_cast<int64_t>(retractable ? distinct_counts[g].size()
+                                                              : distinct[g].size()));
+        continue;
+      case AggregateKind::kApproxCountDistinct:
+        out->Append<int64_t>(HllEstimate(hll.data() + static_cast<size_t>(g) * kHllRegisters));
         continue;
       default: break;
     }
@@ -180,16 +393,37 @@ Status AccumulatorColumn::AppendResults(const sql::AggregateInput& spec,
         out->Append<double>(sum / static_cast<double>(count[g]));
         break;
       }
-      default:  // min, max
+      default: {  // min, max
+        if (spec.arg_type.id == TypeId::kVarchar) {
+          if (!retractable) {
+            out->AppendString(sval[g]);
+          } else if (spec.kind == AggregateKind::kMin) {
+            out->AppendString(smulti[g].begin()->first);
+          } else {
+            out->AppendString(smulti[g].rbegin()->first);
+          }
+          break;
+        }
+        if (spec.arg_type.id == TypeId::kDouble) {
+          if (!retractable) {
+            out->Append<double>(dval[g]);
+          } else {
+            out->Append<double>(spec.kind == AggregateKind::kMin ? dmulti[g].begin()->first
+                                                                 : dmulti[g].rbegin()->first);
+          }
+          break;
+        }
+        const int64_t v = !retractable                      ? ival[g]
+                          : spec.kind == AggregateKind::kMin ? imulti[g].begin()->first
+                                                             : imulti[g].rbegin()->first;
         switch (spec.arg_type.id) {
-          case TypeId::kVarchar: out->AppendString(sval[g]); break;
-          case TypeId::kDouble: out->Append<double>(dval[g]); break;
-          case TypeId::kBoolean: out->Append<uint8_t>(static_cast<uint8_t>(ival[g])); break;
+          case TypeId::kBoolean: out->Append<uint8_t>(static_cast<uint8_t>(v)); break;
           case TypeId::kInt32:
-          case TypeId::kDate: out->Append<int32_t>(static_cast<int32_t>(ival[g])); break;
-          default: out->Append<int64_t>(ival[g]); break;
+          case TypeId::kDate: out->Append<int32_t>(static_cast<int32_t>(v)); break;
+          default: out->Append<int64_t>(v); break;
         }
         break;
+      }
     }
   }
   return Status::OK();

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/hash.h"
+#include "core/value.h"
 
 namespace sluice::stream {
 
@@ -27,11 +28,16 @@ bool RowsEqual(const RecordBatch& b, int64_t x, int64_t y) {
 
 }  // namespace
 
-GroupAggregate::GroupAggregate(std::shared_ptr<sql::CompiledAggregate> query)
-    : query_(std::move(query)) {
+GroupAggregate::GroupAggregate(std::shared_ptr<sql::CompiledAggregate> query,
+                               bool retractable_input)
+    : query_(std::move(query)), retractable_(retractable_input) {
   const Schema& frame = *query_->frame_schema();
   for (int k = 0; k < query_->num_keys(); ++k) state_.keys.emplace_back(frame.field(k).type);
   state_.accumulators.resize(query_->aggregates().size());
+  for (AccumulatorColumn& a : state_.accumulators) a.retractable = retractable_;
+  for (const sql::AggregateInput& a : query_->aggregates()) {
+    if (!sql::SupportsRetraction(a.kind) && unretractable_.empty()) unretractable_ = a.text;
+  }
   state_.slots.assign(64, -1);
 }
 
@@ -44,6 +50,10 @@ int32_t GroupAggregate::AddGroup(const RecordBatch* prepared, int64_t row, uint6
   state_.hashes.push_back(hash);
   state_.visible.push_back(0);
   touch_epoch_.push_back(0);
+  if (retractable_) {
+    state_.row_count.push_back(0);
+    if (query_->num_keys() > 0) ++state_.dead_groups;  // no rows yet
+  }
   const auto& specs = query_->aggregates();
   for (size_t a = 0; a < specs.size(); ++a) state_.accumulators[a].AddGroup(specs[a]);
   if (static_cast<size_t>(state_.num_groups) * 2 > state_.slots.size()) Rehash();
@@ -143,6 +153,10 @@ Status GroupAggregate::EmitFinal(ChangeSink* out) {
 Status GroupAggregate::ApplyPrepared(const RecordBatch& prepared_batch, ChangeSink* out) {
   const RecordBatch* prepared = &prepared_batch;
   if (prepared->num_rows() == 0) return Status::OK();
+  if (retractable_) {
+    sign_.assign(static_cast<size_t>(prepared->num_rows()), 1);
+    return ApplySigned(*prepared, out);
+  }
   // Nothing below fails on bad rows: the batch's effect on the state is all or nothing.
   AssignGroups(*prepared);
   if (out == nullptr) {
@@ -209,7 +223,7 @@ Status GroupAggregate::EmitChanges(ChangeSink* out) {
     const size_t g = static_cast<size_t>(touched_[t]);
     const bool was = state_.visible[g] != 0;
     const int32_t new_row = static_cast<int32_t>(old_rows + static_cast<int64_t>(t));
-    const bool now = pass[static_cast<size_t>(new_row)] != 0;
+    const bool now = pass[static_cast<size_t>(new_row)] != 0 && GroupLive(touched_[t]);
     const int32_t old_row = was ? static_cast<int32_t>(o++) : -1;
     state_.visible[g] = now;
     if (was && now && RowsEqual(*result, old_row, new_row)) continue;  // nothing changed
@@ -233,6 +247,138 @@ Status GroupAggregate::EmitChanges(ChangeSink* out) {
   changes.rows = std::make_shared<const RecordBatch>(query_->output_schema(), std::move(cols),
                                                      static_cast<int64_t>(sel.size()));
   return out->Emit(changes);
+}
+
+Status GroupAggregate::ApplyChanges(int port, const warehouse::ChangeBatch& input,
+                                    ChangeSink* out) {
+  if (!retractable_) return StreamOperator::ApplyChanges(port, input, out);
+  if (port != 0) return Status::Internal("operator has no input port " + std::to_string(port));
+  if (input.rows == nullptr || static_cast<int64_t>(input.ops.size()) != input.rows->num_rows()) {
+    return Status::Internal("changelog batch without one op per row");
+  }
+  SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr prepared, query_->Prepare(*input.rows));
+  const int64_t n = prepared->num_rows();
+  if (n == 0) return Status::OK();
+  const std::vector<int32_t>* selection = query_->prepared_selection();
+  sign_.resize(static_cast<size_t>(n));
+  bool retracts = false;
+  for (int64_t i = 0; i < n; ++i) {
+    const size_t j = static_cast<size_t>(i);
+    const size_t row = selection != nullptr ? static_cast<size_t>((*selection)[j]) : j;
+    const bool removal = warehouse::IsRemoval(input.ops[row]);
+    sign_[static_cast<size_t>(i)] = removal ? -1 : 1;
+    retracts |= removal;
+  }
+  if (retracts && !unretractable_.empty()) {
+    return Status::NotImplemented(unretractable_ + ": approx_count_distinct cannot consume "
+                                  "updates or deletes; use count(DISTINCT ...)");
+  }
+  return ApplySigned(*prepared, out);
+}
+
+std::string GroupAggregate::GroupKeyText(const RecordBatch& prepared, int64_t row) const {
+  if (query_->num_keys() == 0) return "the global group";
+  std::string text = "(";
+  for (int k = 0; k < query_->num_keys(); ++k) {
+    if (k > 0) text += ", ";
+    text += FormatCell(prepared.column(k), row);
+  }
+  return text + ")";
+}
+
+Status GroupAggregate::CountRows(const RecordBatch& prepared) {
+  const int64_t n = prepared.num_rows();
+  const bool keyed = query_->num_keys() > 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t& c = state_.row_count[static_cast<size_t>(gid_[static_cast<size_t>(i)])];
+    const int64_t before = c;
+    c += sign_[static_cast<size_t>(i)];
+    if (c < 0) {
+      return Status::Internal(
+          "aggregate input retracts a row that was never accumulated, in group " +
+          GroupKeyText(prepared, i) + ": the upstream operator's changelog is inconsistent");
+    }
+    if (keyed && before == 0) --state_.dead_groups;
+    if (keyed && c == 0) ++state_.dead_groups;
+  }
+  return Status::OK();
+}
+
+Status GroupAggregate::ApplySigned(const RecordBatch& prepared, ChangeSink* out) {
+  // Nothing below fails on bad rows (Prepare did); a failure here is fatal.
+  AssignGroups(prepared);
+  if (out != nullptr) {
+    frame_.clear();
+    for (const Field& f : query_->frame_schema()->fields()) {
+      frame_.push_back(std::make_shared<Column>(f.type));
+    }
+    old_groups_.clear();
+    for (const int32_t g : touched_) {
+      if (state_.visible[static_cast<size_t>(g)]) old_groups_.push_back(g);
+    }
+    SLUICE_RETURN_NOT_OK(AppendFrame(old_groups_));
+  }
+  SLUICE_RETURN_NOT_OK(CountRows(prepared));
+  const auto& specs = query_->aggregates();
+  for (size_t a = 0; a < specs.size(); ++a) {
+    const int64_t bad =
+        state_.accumulators[a].AccumulateSigned(specs[a], prepared, gid_.data(), sign_.data());
+    if (bad >= 0) {
+      return Status::Internal("aggregate " + specs[a].text +
+                              " retracts a value that was never accumulated, in group " +
+                              GroupKeyText(prepared, bad) +
+                              ": the upstream operator's changelog is inconsistent");
+    }
+  }
+  if (out != nullptr) SLUICE_RETURN_NOT_OK(EmitChanges(out));
+  ReleaseDeadGroups();
+  return Status::OK();
+}
+
+void GroupAggregate::ReleaseDeadGroups() {
+  if (query_->num_keys() == 0) return;
+  for (const int32_t g : touched_) {
+    if (state_.row_count[static_cast<size_t>(g)] != 0) continue;
+    for (AccumulatorColumn& a : state_.accumulators) a.ReleaseGroup(g);
+  }
+  // A floor keeps small states from rebuilding over and over.
+  constexpr int32_t kMinTombstones = 1024;
+  if (state_.dead_groups >= kMinTombstones && state_.dead_groups * 2 > state_.num_groups) {
+    RebuildWithoutTombstones();
+  }
+}
+
+void GroupAggregate::RebuildWithoutTombstones() {
+  std::vector<int32_t> keep;
+  keep.reserve(static_cast<size_t>(state_.num_groups - state_.dead_groups));
+  for (int32_t g = 0; g < state_.num_groups; ++g) {
+    if (state_.row_count[static_cast<size_t>(g)] > 0) keep.push_back(g);
+  }
+  const int64_t live = static_cast<int64_t>(keep.size());
+  for (Column& key : state_.keys) {
+    Column compacted(key.type());
+    compacted.AppendSelected(key, keep.data(), live);
+    key = std::move(compacted);
+  }
+  for (size_t j = 0; j < keep.size(); ++j) {
+    const size_t g = static_cast<size_t>(keep[j]);
+    state_.hashes[j] = state_.hashes[g];
+    state_.visible[j] = state_.visible[g];
+    state_.row_count[j] = state_.row_count[g];
+  }
+  state_.hashes.resize(keep.size());
+  state_.visible.resize(keep.size());
+  state_.row_count.resize(keep.size());
+  for (AccumulatorColumn& a : state_.accumulators) a.Compact(keep);
+  touch_epoch_.assign(keep.size(), 0);
+  epoch_ = 0;
+  state_.num_groups = static_cast<int32_t>(live);
+  state_.dead_groups = 0;
+  size_t slots = 64;
+  while (slots < keep.size() * 2) slots *= 2;
+  // Rehash doubles the table: start from half the size wanted.
+  state_.slots.assign(slots / 2, -1);
+  Rehash();
 }
 
 }  // namespace sluice::stream

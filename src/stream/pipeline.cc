@@ -75,6 +75,7 @@ void Pipeline::ReportBad(connectors::BadRecord bad) {
 Status Pipeline::Run() {
   std::vector<connectors::SourceBatch> batches;
   int64_t last_flush = MonotonicNanos();
+  int64_t last_clock = last_flush;
   const auto stopping = [this] {
     return ctx_.stop != nullptr && ctx_.stop->load(std::memory_order_relaxed);
   };
@@ -98,6 +99,11 @@ Status Pipeline::Run() {
     if (!result.ok()) break;
     stats_.lag.store(spec_.source->Lag(), std::memory_order_relaxed);
     const int64_t now = MonotonicNanos();
+    if ((now - last_clock) / 1000 >= options_.processing_time_interval_us) {
+      result = OnProcessingTime(NowMicros());
+      if (!result.ok()) break;
+      last_clock = now;
+    }
     if ((now - last_flush) / 1000 >= options_.flush_interval_us) {
       result = FlushSinks();
       if (!result.ok()) break;
@@ -130,8 +136,17 @@ Status Pipeline::ProcessBatch(const connectors::SourceBatch& sb) {
   metrics_->source.records->Add(static_cast<double>(rows));
   metrics_->source.bytes->Add(static_cast<double>(bytes));
   for (auto& q : spec_.queries) {
-    if (q.stream != sb.stream) continue;
-    SLUICE_RETURN_NOT_OK(RunQuery(q, *batch));
+    if (q.input_streams.empty()) {
+      if (q.stream != sb.stream) continue;
+      SLUICE_RETURN_NOT_OK(RunQuery(q, *batch));
+      continue;
+    }
+    for (size_t port = 0; port < q.input_streams.size(); ++port) {
+      if (q.input_streams[port] != sb.stream) continue;
+      const size_t qi = static_cast<size_t>(&q - spec_.queries.data());
+      metrics_->queries[qi].records_in->Add(static_cast<double>(batch->num_rows()));
+      SLUICE_RETURN_NOT_OK(RunOperator(q, static_cast<int>(port), *batch));
+    }
   }
   metrics_->batch_latency->Observe(static_cast<double>(MonotonicNanos() - start) / 1e9);
   return Status::OK();
@@ -170,7 +185,7 @@ Status Pipeline::RunQuery(PipelineQuery& q, const RecordBatch& input) {
   observe::OperatorMetrics& qm = metrics_->queries[qi];
   qm.records_in->Add(static_cast<double>(input.num_rows()));
   qm.bytes_in->Add(static_cast<double>(input.ByteSize()));
-  if (q.op) return RunOperator(q, input);
+  if (q.op) return RunOperator(q, 0, input);
   std::vector<RecordBatchPtr> outputs;
   Result<RecordBatchPtr> out = q.transform->Apply(input);
   if (out.ok()) {
@@ -192,19 +207,34 @@ Status Pipeline::RunQuery(PipelineQuery& q, const RecordBatch& input) {
 }
 
 void Pipeline::ReportRefused(PipelineQuery& q) {
-  RefusedRows refused = q.op->TakeRefusedRows();
-  if (refused.rows == nullptr || refused.rows->num_rows() == 0) return;
   const size_t qi = static_cast<size_t>(&q - spec_.queries.data());
-  metrics_->late[qi]->Add(static_cast<double>(refused.rows->num_rows()));
-  for (int64_t r = 0; r < refused.rows->num_rows(); ++r) {
-    RecordBatchPtr one = SliceBatch(*refused.rows, r, 1);
-    ReportBadRow(q, *one, Status::Invalid(refused.reasons[static_cast<size_t>(r)]));
+  for (;;) {
+    RefusedRows refused = q.op->TakeRefusedRows();
+    if (refused.rows == nullptr) return;
+    for (int64_t r = 0; r < refused.rows->num_rows(); ++r) {
+      const std::string& reason = refused.reasons[static_cast<size_t>(r)];
+      // Late rows are counted as late; rows a node could not evaluate as query errors.
+      if (reason.rfind("late", 0) == 0) metrics_->late[qi]->Add(1);
+      RecordBatchPtr one = SliceBatch(*refused.rows, r, 1);
+      ReportBadRow(q, *one, Status::Invalid(reason));
+    }
   }
 }
 
-Status Pipeline::RunOperator(PipelineQuery& q, const RecordBatch& input) {
+Status Pipeline::OnProcessingTime(int64_t now_us) {
+  for (auto& q : spec_.queries) {
+    if (!q.op) continue;
+    QueryChangeSink out(this, &q);
+    Status st = q.op->OnProcessingTime(now_us, &out);
+    ReportRefused(q);
+    if (!st.ok()) return out.sink_failed() ? st : st.WithContext(q.location);
+  }
+  return Status::OK();
+}
+
+Status Pipeline::RunOperator(PipelineQuery& q, int port, const RecordBatch& input) {
   QueryChangeSink out(this, &q);
-  Status st = q.op->Apply(input, &out);
+  Status st = q.op->ApplyInput(port, input, &out);
   ReportRefused(q);
   // Invalid from the operator itself: bad rows, state unchanged; isolate them.
   if (st.ok() || st.code() != StatusCode::kInvalid || out.sink_failed()) {
@@ -212,7 +242,7 @@ Status Pipeline::RunOperator(PipelineQuery& q, const RecordBatch& input) {
   }
   for (int64_t r = 0; r < input.num_rows(); ++r) {
     RecordBatchPtr one = SliceBatch(input, r, 1);
-    Status row = q.op->Apply(*one, &out);
+    Status row = q.op->ApplyInput(port, *one, &out);
     ReportRefused(q);
     if (row.ok()) continue;
     if (row.code() != StatusCode::kInvalid || out.sink_failed()) {

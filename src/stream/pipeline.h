@@ -36,6 +36,10 @@ struct PipelineQuery {
   std::unique_ptr<BatchTransform> transform;
   std::unique_ptr<StreamOperator> op;
   int sink = 0;           // index into PipelineSpec::sinks
+  // A query over several streams of the source (a join, a UNION ALL; `op` is then a
+  // QueryGraph): port i of `op` reads stream input_streams[i]. Empty: `op` or `transform`
+  // reads `stream` (port 0).
+  std::vector<int> input_streams;
 };
 
 struct PipelineSink {
@@ -55,6 +59,7 @@ struct PipelineOptions {
   int64_t max_events = -1;               // stop after this many source records; -1 = unbounded
   int64_t flush_interval_us = 1000000;   // how often sinks flush
   int64_t idle_sleep_us = 2000;          // sleep when the source reports kIdle
+  int64_t processing_time_interval_us = 100000;  // how often operators see the wall clock
 };
 
 // Counters readable from other threads (status line).
@@ -86,7 +91,8 @@ class Pipeline {
  private:
   Status ProcessBatch(const connectors::SourceBatch& sb);
   Status RunQuery(PipelineQuery& q, const RecordBatch& input);
-  Status RunOperator(PipelineQuery& q, const RecordBatch& input);
+  Status RunOperator(PipelineQuery& q, int port, const RecordBatch& input);
+  Status OnProcessingTime(int64_t now_us);
   Status FinishOperators();
   // Writes a query's output (rows, or changes when `ops` is non-null) to its sink.
   Status Deliver(PipelineQuery& q, const RecordBatchPtr& rows,

@@ -70,6 +70,14 @@ class StreamOperator {
     (void)out;
     return Status::OK();
   }
+  // Wall-clock time is now `now_us` (micros since the epoch); the pipeline calls it
+  // periodically, also when no rows come. Processing-time windows close on it; the
+  // default does nothing.
+  virtual Status OnProcessingTime(int64_t now_us, ChangeSink* out) {
+    (void)now_us;
+    (void)out;
+    return Status::OK();
+  }
   // The input has ended (bounded source, --max-events, shutdown): emit what is final.
   virtual Status Finish(ChangeSink* out) = 0;
   // The rows refused since the last call (moved out).

@@ -3,37 +3,44 @@
 #include <algorithm>
 
 #include "core/time.h"
+#include "stream/session_window.h"
 
 namespace sluice::stream {
 
 namespace {
 
-// The largest multiple of `step` that is <= t (floor, also for negative t).
-int64_t AlignDown(int64_t t, int64_t step) {
-  const int64_t r = t % step;
-  return r < 0 ? t - r - step : t - r;
-}
+// a - b, saturating at INT64_MIN (b >= 0).
+int64_t SaturatingSub(int64_t a, int64_t b) { return a < INT64_MIN + b ? INT64_MIN : a - b; }
 
-std::string Window(int64_t start, int64_t size) {
-  return "[" + FormatTimestamp(start) + ", " + FormatTimestamp(start + size) + ")";
+std::string LateReason(int64_t start, int64_t end, int64_t watermark, int64_t t, int64_t lateness) {
+  std::string r = "late: window " + FormatWindow(start, end) + " closed at watermark " +
+                  FormatTimestamp(watermark) + " (event time " + FormatTimestamp(t);
+  if (lateness > 0) r += ", allowed lateness " + std::to_string(lateness / 1000) + " ms";
+  return r + ")";
 }
 
 }  // namespace
 
-WindowAggregate::WindowAggregate(std::unique_ptr<sql::CompiledAggregate> query,
-                                 int64_t watermark_delay)
-    : query_(std::move(query)), window_(query_->window()), delay_(watermark_delay) {}
+WindowAggregate::WindowAggregate(std::shared_ptr<sql::CompiledAggregate> query,
+                                 int64_t watermark_delay, int64_t allowed_lateness)
+    : query_(std::move(query)),
+      window_(query_->window()),
+      spec_{window_.kind, window_.size, window_.slide},
+      delay_(watermark_delay),
+      lateness_(std::max<int64_t>(allowed_lateness, 0)) {}
 
 RecordBatchPtr WindowAggregate::Expand(const RecordBatch& input) {
   const int64_t n = input.num_rows();
   const Column& ts = input.column(window_.time_column);
   const int64_t* t = ts.values<int64_t>();
-  const int64_t per_row = window_.size / window_.slide;
   take_.clear();
   starts_.clear();
+  ends_.clear();
   refused_.clear();
   refused_reasons_.clear();
-  const int64_t wm = state_.watermark;
+  const int64_t done_before = SaturatingSub(state_.watermark, lateness_);
+  std::vector<int64_t> row_starts;
+  std::vector<int64_t> row_ends;
   for (int64_t i = 0; i < n; ++i) {
     if (ts.IsNull(i)) {
       refused_.push_back(static_cast<int32_t>(i));
@@ -42,29 +49,30 @@ RecordBatchPtr WindowAggregate::Expand(const RecordBatch& input) {
                                  ") is NULL, so the row belongs to no window");
       continue;
     }
-    const int64_t last = AlignDown(t[i], window_.slide);
-    bool late = false;
-    for (int64_t k = per_row - 1; k >= 0; --k) {
-      const int64_t start = last - k * window_.slide;
-      if (start + window_.size <= wm) {
-        late = true;  // that window has closed
+    row_starts.clear();
+    row_ends.clear();
+    AppendWindows(spec_, t[i], &row_starts, &row_ends);
+    int closed = -1;  // the latest window of the row that is done
+    for (size_t k = 0; k < row_ends.size(); ++k) {
+      if (row_ends[k] <= done_before) {
+        closed = static_cast<int>(k);
         continue;
       }
       take_.push_back(static_cast<int32_t>(i));
-      starts_.push_back(start);
+      starts_.push_back(row_starts[k]);
+      ends_.push_back(row_ends[k]);
     }
-    if (late) {
+    if (closed >= 0) {
       refused_.push_back(static_cast<int32_t>(i));
-      refused_reasons_.push_back(
-          "late: event time " + FormatTimestamp(t[i]) + " is behind the watermark " +
-          FormatTimestamp(wm) + "; window " + Window(AlignDown(t[i], window_.slide), window_.size) +
-          (per_row > 1 ? " and earlier ones" : "") + " already closed");
+      refused_reasons_.push_back(LateReason(row_starts[static_cast<size_t>(closed)],
+                                            row_ends[static_cast<size_t>(closed)], state_.watermark,
+                                            t[i], lateness_));
     }
   }
   const int64_t m = static_cast<int64_t>(take_.size());
   std::vector<ColumnPtr> cols;
-  // TUMBLE with nothing refused: every row once, in order; reuse the input's columns.
-  const bool identity = per_row == 1 && refused_.empty();
+  // Every row once, in order (TUMBLE, nothing refused): reuse the input's columns.
+  const bool identity = refused_.empty() && m == n;
   for (int c = 0; c < input.num_columns(); ++c) {
     if (identity) {
       cols.push_back(input.column_ptr(c));
@@ -80,7 +88,7 @@ RecordBatchPtr WindowAggregate::Expand(const RecordBatch& input) {
   end->Reserve(m);
   for (int64_t j = 0; j < m; ++j) {
     start->Append<int64_t>(starts_[static_cast<size_t>(j)]);
-    end->Append<int64_t>(starts_[static_cast<size_t>(j)] + window_.size);
+    end->Append<int64_t>(ends_[static_cast<size_t>(j)]);
   }
   cols.push_back(std::move(start));
   cols.push_back(std::move(end));
@@ -95,34 +103,40 @@ Status WindowAggregate::Apply(const RecordBatch& input, ChangeSink* out) {
   RecordBatchPtr expanded = Expand(input);
   SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr prepared, query_->Prepare(*expanded));
   // From here on the batch is accepted.
-  if (!refused_.empty()) {
-    auto rows = std::vector<ColumnPtr>();
-    for (int c = 0; c < input.num_columns(); ++c) {
-      auto col = std::make_shared<Column>(input.column(c).type());
-      if (refused_rows_.rows) col->AppendRange(refused_rows_.rows->column(c), 0, refused_rows_.rows->num_rows());
-      col->AppendSelected(input.column(c), refused_.data(), static_cast<int64_t>(refused_.size()));
-      rows.push_back(std::move(col));
-    }
-    const int64_t total = rows.front()->length();
-    refused_rows_.rows = std::make_shared<const RecordBatch>(input.schema(), std::move(rows), total);
-    for (auto& r : refused_reasons_) refused_rows_.reasons.push_back(std::move(r));
+  AppendRefused(input, refused_, &refused_reasons_, &refused_rows_);
+  if (prepared->num_rows() > 0) SLUICE_RETURN_NOT_OK(ApplyByWindow(*prepared, out));
+  SLUICE_RETURN_NOT_OK(AdvanceWatermark(input, out));
+  // A window first seen within its lateness fires now, even if the watermark stayed.
+  if (window_.emit_on_close && lateness_ > 0) return CloseWindows(state_.watermark, out);
+  return Status::OK();
+}
+
+Status WindowAggregate::ApplyByWindow(const RecordBatch& prepared, ChangeSink* out) {
+  // Each prepared row's window end: start + size, or (CUMULATE) its window_end key.
+  const int64_t rows = prepared.num_rows();
+  ends_.resize(static_cast<size_t>(rows));
+  if (window_.kind == sql::WindowKind::kCumulate) {
+    const int64_t* e = prepared.column(window_.end_key).values<int64_t>();
+    std::copy(e, e + rows, ends_.begin());
+  } else {
+    const int64_t* s = prepared.column(window_.start_key).values<int64_t>();
+    for (int64_t i = 0; i < rows; ++i) ends_[static_cast<size_t>(i)] = s[i] + window_.size;
   }
-  // Split the prepared rows by window: window starts in a batch span a small range, so
-  // one bucket per slide step between the smallest and largest start (input order kept).
-  const int64_t rows = prepared->num_rows();
-  if (rows == 0) return AdvanceWatermark(input, out);
-  const int64_t* s = prepared->column(window_.start_key).values<int64_t>();
-  const auto [lo, hi] = std::minmax_element(s, s + rows);
+  // Window ends in a batch span a small range, so one bucket per slide step between the
+  // smallest and largest end (input order kept).
+  const auto [lo, hi] = std::minmax_element(ends_.begin(), ends_.end());
   const int64_t first = *lo;
-  const uint64_t span = static_cast<uint64_t>(*hi - first) / static_cast<uint64_t>(window_.slide) + 1;
-  // Per window of the batch, ascending: its start and its prepared rows.
+  const uint64_t span =
+      static_cast<uint64_t>(*hi - first) / static_cast<uint64_t>(window_.slide) + 1;
+  // Per window of the batch, ascending by end: its end and its prepared rows.
   std::vector<std::pair<int64_t, const std::vector<int32_t>*>> windows;
-  std::map<int64_t, std::vector<int32_t>> sparse;  // when the starts are far apart
+  std::map<int64_t, std::vector<int32_t>> sparse;  // when the ends are far apart
   if (span <= kMaxBuckets) {
     if (buckets_.size() < span) buckets_.resize(span);
     for (uint64_t b = 0; b < span; ++b) buckets_[b].clear();
     for (int64_t i = 0; i < rows; ++i) {
-      buckets_[static_cast<size_t>((s[i] - first) / window_.slide)].push_back(static_cast<int32_t>(i));
+      const int64_t b = (ends_[static_cast<size_t>(i)] - first) / window_.slide;
+      buckets_[static_cast<size_t>(b)].push_back(static_cast<int32_t>(i));
     }
     for (uint64_t b = 0; b < span; ++b) {
       if (!buckets_[b].empty()) {
@@ -130,28 +144,31 @@ Status WindowAggregate::Apply(const RecordBatch& input, ChangeSink* out) {
       }
     }
   } else {
-    for (int64_t i = 0; i < rows; ++i) sparse[s[i]].push_back(static_cast<int32_t>(i));
-    for (const auto& [start, members] : sparse) windows.emplace_back(start, &members);
+    for (int64_t i = 0; i < rows; ++i)
+      sparse[ends_[static_cast<size_t>(i)]].push_back(static_cast<int32_t>(i));
+    for (const auto& [end, members] : sparse) windows.emplace_back(end, &members);
   }
-  ChangeSink* emit = window_.emit_on_close ? nullptr : out;
-  for (const auto& [start, list] : windows) {
+  for (const auto& [end, list] : windows) {
     const std::vector<int32_t>& members = *list;
-    std::unique_ptr<GroupAggregate>& w = state_.windows[start];
-    if (!w) w = std::make_unique<GroupAggregate>(query_);
+    WindowSlot& slot = state_.windows[end];
+    if (!slot.groups) slot.groups = std::make_unique<GroupAggregate>(query_);
+    // EMIT ON WINDOW CLOSE collects until the window fires; after (allowed lateness)
+    // it updates the final rows.
+    ChangeSink* emit = !window_.emit_on_close || slot.fired ? out : nullptr;
     if (windows.size() == 1) {
-      SLUICE_RETURN_NOT_OK(w->ApplyPrepared(*prepared, emit));
+      SLUICE_RETURN_NOT_OK(slot.groups->ApplyPrepared(prepared, emit));
       continue;
     }
     std::vector<ColumnPtr> cols;
-    for (int c = 0; c < prepared->num_columns(); ++c) {
-      auto col = std::make_shared<Column>(prepared->column(c).type());
-      col->AppendSelected(prepared->column(c), members.data(), static_cast<int64_t>(members.size()));
+    for (int c = 0; c < prepared.num_columns(); ++c) {
+      auto col = std::make_shared<Column>(prepared.column(c).type());
+      col->AppendSelected(prepared.column(c), members.data(), static_cast<int64_t>(members.size()));
       cols.push_back(std::move(col));
     }
-    RecordBatch slice(prepared->schema(), std::move(cols), static_cast<int64_t>(members.size()));
-    SLUICE_RETURN_NOT_OK(w->ApplyPrepared(slice, emit));
+    RecordBatch slice(prepared.schema(), std::move(cols), static_cast<int64_t>(members.size()));
+    SLUICE_RETURN_NOT_OK(slot.groups->ApplyPrepared(slice, emit));
   }
-  return AdvanceWatermark(input, out);
+  return Status::OK();
 }
 
 Status WindowAggregate::AdvanceWatermark(const RecordBatch& input, ChangeSink* out) {
@@ -160,7 +177,7 @@ Status WindowAggregate::AdvanceWatermark(const RecordBatch& input, ChangeSink* o
     if (ts.IsValid(i)) state_.max_event_time = std::max(state_.max_event_time, ts.Get<int64_t>(i));
   }
   if (state_.max_event_time != INT64_MIN) {
-    return OnWatermark(state_.max_event_time - delay_, out);
+    return OnWatermark(SaturatingSub(state_.max_event_time, delay_), out);
   }
   return Status::OK();
 }
@@ -171,12 +188,24 @@ Status WindowAggregate::OnWatermark(int64_t watermark, ChangeSink* out) {
   return CloseWindows(watermark, out);
 }
 
+Status WindowAggregate::OnProcessingTime(int64_t now_us, ChangeSink* out) {
+  if (!window_.processing_time) return Status::OK();
+  return OnWatermark(now_us, out);
+}
+
 Status WindowAggregate::CloseWindows(int64_t watermark, ChangeSink* out) {
-  while (!state_.windows.empty()) {
-    auto first = state_.windows.begin();
-    if (first->first + window_.size > watermark) break;
-    if (window_.emit_on_close) SLUICE_RETURN_NOT_OK(first->second->EmitFinal(out));
-    state_.windows.erase(first);
+  const int64_t done_before = SaturatingSub(watermark, lateness_);
+  for (auto it = state_.windows.begin(); it != state_.windows.end() && it->first <= watermark;) {
+    WindowSlot& slot = it->second;
+    if (window_.emit_on_close && !slot.fired) {
+      SLUICE_RETURN_NOT_OK(slot.groups->EmitFinal(out));
+      slot.fired = true;
+    }
+    if (it->first <= done_before) {
+      it = state_.windows.erase(it);
+    } else {
+      ++it;
+    }
   }
   return Status::OK();
 }
@@ -187,6 +216,15 @@ RefusedRows WindowAggregate::TakeRefusedRows() {
   RefusedRows r = std::move(refused_rows_);
   refused_rows_ = RefusedRows{};
   return r;
+}
+
+std::unique_ptr<StreamOperator> MakeWindowOperator(std::shared_ptr<sql::CompiledAggregate> query,
+                                                   int64_t watermark_delay,
+                                                   int64_t allowed_lateness) {
+  if (query->window().kind == sql::WindowKind::kSession) {
+    return std::make_unique<SessionWindow>(std::move(query), watermark_delay, allowed_lateness);
+  }
+  return std::make_unique<WindowAggregate>(std::move(query), watermark_delay, allowed_lateness);
 }
 
 }  // namespace sluice::stream

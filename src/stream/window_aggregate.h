@@ -1,17 +1,25 @@
-// WindowAggregate: GROUP BY over event-time windows, FROM TUMBLE(src, ts, size) or
-// HOP(src, ts, slide, size). Each input row is assigned to its window(s) (window_start,
-// window_end appended; HOP repeats the row once per window), then aggregated per window
-// by a GroupAggregate of that window, which is dropped — state freed — when the window
-// closes.
+// WindowAggregate: GROUP BY over fixed windows, FROM TUMBLE(src, ts, size),
+// HOP(src, ts, slide, size) or CUMULATE(src, ts, step, size). Each input row is assigned
+// to its window(s) (window_start, window_end appended; HOP and CUMULATE repeat the row
+// once per window, see window_assign.h), then aggregated per window by a GroupAggregate
+// of that window, which is dropped — state freed — when the window is done.
 //
 // Watermark = the largest event time seen so far minus `watermark_delay` (micros), or
-// a larger one given to OnWatermark. A window [start, end) closes when the watermark
-// reaches end; Finish closes every window. With EMIT ON WINDOW CLOSE a window emits its
-// final rows (+I only, after HAVING) when it closes; without, every batch emits a
-// changelog as a GroupAggregate does, and closing only frees the state.
+// a larger one given to OnWatermark (or, for a processing-time window, the wall clock
+// given to OnProcessingTime). A window [start, end) closes when the watermark reaches
+// end, and stays open for late updates until the watermark reaches end +
+// `allowed_lateness` (micros, default 0); then its state is freed. Finish closes every
+// window.
 //
-// A row for a window that has already closed is late: it is not aggregated but refused
-// (TakeRefusedRows, reason "late ..."); so is a row whose event time is NULL.
+// Without EMIT ON WINDOW CLOSE every batch emits a changelog as a GroupAggregate does
+// (also for a row within the lateness). With it, a window emits its final rows (+I,
+// after HAVING) when it closes; a row arriving within the lateness then updates those
+// rows: -U old final row, +U new one (or +I for a new group). So EMIT ON WINDOW CLOSE
+// with an allowed lateness is no longer append-only.
+//
+// A row for a window past end + lateness is late: it is not aggregated into that window
+// but refused (TakeRefusedRows, reason "late: window [..) closed at watermark .."); so is
+// a row whose event time is NULL. (HOP/CUMULATE: a row still counts in its open windows.)
 // Errors as StreamOperator. Not thread-safe.
 #pragma once
 
@@ -21,53 +29,77 @@
 #include <vector>
 
 #include "stream/group_aggregate.h"
+#include "stream/window_assign.h"
 
 namespace sluice::stream {
 
+// One open window: its groups, and whether its final rows were emitted (EMIT ON
+// WINDOW CLOSE, window in its allowed lateness).
+struct WindowSlot {
+  std::unique_ptr<GroupAggregate> groups;
+  bool fired = false;
+};
+
 // All of the operator's state (issue 4 checkpoints it).
 struct WindowAggregateState {
-  std::map<int64_t, std::unique_ptr<GroupAggregate>> windows;  // by window_start, open only
+  std::map<int64_t, WindowSlot> windows;  // by window_end (unique per window), open only
   int64_t max_event_time = INT64_MIN;
   int64_t watermark = INT64_MIN;
 };
 
 class WindowAggregate final : public StreamOperator {
  public:
-  // `query` must be a windowed aggregate (query->window().kind != kNone).
-  WindowAggregate(std::unique_ptr<sql::CompiledAggregate> query, int64_t watermark_delay);
+  // `query` must be a TUMBLE, HOP or CUMULATE aggregate (SESSION: SessionWindow; see
+  // MakeWindowOperator). `allowed_lateness` >= 0.
+  WindowAggregate(std::shared_ptr<sql::CompiledAggregate> query, int64_t watermark_delay,
+                  int64_t allowed_lateness = 0);
 
   const SchemaPtr& output_schema() const override { return query_->output_schema(); }
   Status Apply(const RecordBatch& input, ChangeSink* out) override;
   Status OnWatermark(int64_t watermark, ChangeSink* out) override;
+  // Processing-time windows (window().processing_time): OnWatermark(now_us).
+  Status OnProcessingTime(int64_t now_us, ChangeSink* out) override;
   Status Finish(ChangeSink* out) override;
   RefusedRows TakeRefusedRows() override;
 
   int64_t watermark() const { return state_.watermark; }
+  // Windows holding state (open, or closed but within the allowed lateness).
   size_t open_windows() const { return state_.windows.size(); }
 
  private:
-  // Builds expanded_ (input rows per window plus window_start/window_end); rows refused
-  // go to pending_refused_ (committed only if the batch succeeds).
+  // Builds the input rows per window plus window_start/window_end; rows refused go to
+  // refused_ (committed only if the batch succeeds).
   RecordBatchPtr Expand(const RecordBatch& input);
   Status CloseWindows(int64_t watermark, ChangeSink* out);
   // Raises the max event time with `input`'s and closes the windows the watermark passed.
   Status AdvanceWatermark(const RecordBatch& input, ChangeSink* out);
+  // Splits `prepared` by window (ends_ per row) and folds each part into its window.
+  Status ApplyByWindow(const RecordBatch& prepared, ChangeSink* out);
 
-  // Up to this many consecutive window starts per batch are split into dense buckets;
+  // Up to this many consecutive window ends per batch are split into dense buckets;
   // batches spread wider (replays of old data) use an ordered map instead.
   static constexpr uint64_t kMaxBuckets = 1 << 12;
 
   std::shared_ptr<sql::CompiledAggregate> query_;
   sql::WindowInfo window_;
+  WindowSpec spec_;
   int64_t delay_;
+  int64_t lateness_;
   WindowAggregateState state_;
   // Scratch and refused rows.
   std::vector<int32_t> take_;
   std::vector<int64_t> starts_;
+  std::vector<int64_t> ends_;
   std::vector<int32_t> refused_;
   std::vector<std::vector<int32_t>> buckets_;  // prepared rows per window of the batch
   std::vector<std::string> refused_reasons_;
   RefusedRows refused_rows_;
 };
+
+// The operator for a windowed aggregate: SessionWindow for SESSION, else
+// WindowAggregate. `query->window().kind` must not be kNone.
+std::unique_ptr<StreamOperator> MakeWindowOperator(std::shared_ptr<sql::CompiledAggregate> query,
+                                                   int64_t watermark_delay,
+                                                   int64_t allowed_lateness = 0);
 
 }  // namespace sluice::stream

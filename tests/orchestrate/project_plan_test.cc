@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 
+#include "stream/query_graph.h"
 #include "stream/window_aggregate.h"
 
 namespace sluice::orchestrate {
@@ -126,8 +127,9 @@ TEST_F(PlanTest, AggregateQueriesThatCannotLandAreRefusedWithTheReason) {
   Diagnostics d;
   Plan(&d);
   const std::string all = d.ToString();
-  EXPECT_NE(all.find("streams/a.sql:1:1: error: INSERT INTO 'out': an aggregate query updates its "
-                     "rows, which an append-only sink cannot apply"),
+  EXPECT_NE(all.find("streams/a.sql:1:1: error: INSERT INTO 'out': this query updates or deletes "
+                     "rows it emitted (an aggregate, a top-N, an outer join), which an append-only "
+                     "sink cannot apply"),
             std::string::npos) << all;
   EXPECT_NE(all.find("streams/a.sql:2:1: error: materialized view 'a': an aggregate without GROUP BY"),
             std::string::npos) << all;
@@ -153,8 +155,10 @@ TEST_F(PlanTest, WindowedViewsUseTheSourceWatermark) {
   ProjectPlan plan = Plan(&d);
   ASSERT_FALSE(d.has_errors()) << d.ToString();
   ASSERT_EQ(plan.pipelines.size(), 1u);
-  auto* op = dynamic_cast<stream::WindowAggregate*>(plan.pipelines[0].queries[0].op.get());
+  auto* op = dynamic_cast<stream::QueryGraph*>(plan.pipelines[0].queries[0].op.get());
   ASSERT_NE(op, nullptr);
+  EXPECT_EQ(op->plan().kind, sql::PlanKind::kWindowAggregate);
+  EXPECT_EQ(op->input_tables(), std::vector<std::string>{"shop.orders"});
   EXPECT_TRUE(plan.pipelines[0].sinks[0].sink->AcceptsChanges());
 }
 

@@ -96,7 +96,10 @@ TEST(WindowAggregateTest, LateRowsAreCountedAndKeptInTheBadRecordLog) {
   std::ifstream in(dir / "bad.ndjson");
   std::stringstream text;
   text << in.rdbuf();
-  EXPECT_NE(text.str().find("late: event time 2024-01-01 00:00:59"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("late: window [2024-01-01 00:00:00, 2024-01-01 00:01:00) closed at "
+                            "watermark 2024-01-01 00:01:30 (event time 2024-01-01 00:00:59)"),
+            std::string::npos)
+      << text.str();
   EXPECT_NE(text.str().find("k=late"), std::string::npos) << text.str();
   const std::string prom = metrics.RenderPrometheus();
   EXPECT_NE(prom.find("sluice_late_records_total{operator=\"per_minute\",pipeline=\"c\"} 1"),

@@ -1,0 +1,114 @@
+// The logical plan of a continuous query: a tree of nodes from the streams it scans up to
+// its result, each with its output schema and whether its output is append-only (+I
+// only) or a changelog. The planner (PlanQuery) builds it from a parsed SELECT; the stream
+// module's QueryGraph runs it. Nodes own their compiled expressions.
+//
+//   SELECT ... FROM (SELECT *, ROW_NUMBER() OVER (...) AS rn FROM bid) WHERE rn <= 3
+//     Select(items) <- Select(hide) <- TopN <- Select(items + partition/order columns) <- Scan(bid)
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sql/ast.h"
+#include "sql/catalog.h"
+#include "sql/compiled_aggregate.h"
+#include "sql/compiled_select.h"
+
+namespace sluice::sql {
+
+struct JoinCondition;  // sql/join_condition.h
+
+enum class PlanKind {
+  kScan,             // a stream of the catalog: append-only rows
+  kSelect,           // stateless WHERE + projection (keeps each row's change op)
+  kAggregate,        // GROUP BY without a window (changelog out; input may retract)
+  kWindowAggregate,  // GROUP BY over TUMBLE/HOP/SESSION/CUMULATE (append-only input)
+  kJoin,             // two inputs: regular, interval or window join
+  kTopN,             // ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..) filtered by rn <= N
+  kUnion,            // UNION ALL: the inputs' changes, interleaved
+  kWindowAssign,     // TUMBLE/HOP/CUMULATE without aggregation: rows + window_start/end
+};
+
+const char* PlanKindName(PlanKind kind);
+
+struct PlanNode;
+using PlanPtr = std::shared_ptr<PlanNode>;
+
+struct PlanNode {
+  PlanKind kind = PlanKind::kScan;
+  SchemaPtr schema;          // output
+  bool append_only = true;   // output has +I rows only
+  // Output columns that identify a row of the result (the sink's upsert key), or empty
+  // when none is known (then a changelog sink keys on every column).
+  std::vector<int> unique_key;
+  std::vector<PlanPtr> inputs;
+  SourcePos pos;             // where messages about this node point
+
+  // kScan: the stream as the catalog spells it.
+  std::string table;
+
+  // kSelect: over inputs[0]. When `with_ops`, the compiled select's input is the input's
+  // columns plus a trailing INT32 change-op column and its output ends with that column too
+  // (so rows dropped by WHERE take their op with them).
+  std::shared_ptr<CompiledSelect> select;
+  bool with_ops = false;
+
+  // kAggregate / kWindowAggregate: over inputs[0].
+  std::shared_ptr<CompiledAggregate> aggregate;
+  // kWindowAggregate: rows later than this past a window's end still update it.
+  int64_t allowed_lateness_us = 0;
+
+  // kWindowAssign: over a scan; the window family and the event-time column (in the
+  // input). Output: the input's columns, window_start, window_end.
+  WindowKind window = WindowKind::kNone;
+  int64_t window_size = 0;
+  int64_t window_slide = 0;
+  int time_column = -1;
+
+  // kJoin: inputs[0] = left, inputs[1] = right; output = left columns then right columns.
+  JoinType join_type = JoinType::kInner;
+  std::shared_ptr<JoinCondition> join;
+  // Window join: per side the window_end column; a row expires when the watermark passes it.
+  int left_expiry = -1;
+  int right_expiry = -1;
+  // The columns whose max drives a window join's watermark (the windows' time columns).
+  int left_event_time = -1;
+  int right_event_time = -1;
+
+  // kTopN: over inputs[0]; output = input columns + rank (BIGINT NOT NULL) when emit_rank.
+  struct Order {
+    int column;
+    bool descending;
+    bool nulls_first;
+  };
+  std::vector<int> partition;
+  std::vector<Order> order;
+  int64_t limit = 1;
+  bool emit_rank = true;
+
+  // Every stream the tree scans (in first-scan order), for the runtime's inputs.
+  void CollectScans(std::vector<const PlanNode*>* out) const;
+  // One line per node, indented ("Aggregate (changelog) [count(*)]"), for EXPLAIN and tests.
+  std::string ToString(int indent = 0) const;
+};
+
+struct PlanOptions {
+  // Per-query options (Statement::options, validated): allowed_lateness.
+  int64_t allowed_lateness_us = 0;
+};
+
+// Plans `select` (a statement's query, UNION ALL branches included) over `catalog`.
+// Errors are formatted like the binder's (file:line:col, caret): Invalid for mistakes,
+// NotImplemented for what the engine cannot run yet, each saying what to write instead.
+Result<PlanPtr> PlanQuery(const SelectStmt& select, const Catalog& catalog,
+                          const PlanOptions& options, const ErrorContext& ctx);
+
+// Reads a statement's WITH (...) options: allowed_lateness = '10 seconds'. Unknown keys
+// are errors naming the known ones.
+Result<PlanOptions> ReadPlanOptions(const Statement& stmt, const ErrorContext& ctx);
+
+}  // namespace sluice::sql

@@ -1,0 +1,156 @@
+// HashJoin: a stream join of two changelog inputs (port 0 = left, port 1 = right):
+// regular INNER and LEFT joins on equality keys, interval joins (time bounds between
+// the two sides) and window joins (rows expire at their window's end), with an
+// optional residual predicate over the joined row.
+//
+// Output: left columns then right columns (right ones all NULL for a LEFT join row
+// without match), as a changelog: +I for new joined rows, -D for retracted ones.
+//  - +I/+U on a port inserts the row into that side's state and emits its matches;
+//    -U/-D removes one identical stored row and retracts its matches.
+//  - LEFT join: a left row without match emits (left, NULLs); when its first match
+//    arrives the operator emits -D of the padded row then +I of the joined row, and the
+//    reverse when its last match goes. An INNER join of append-only inputs emits only +I.
+//  - A NULL key (or NULL time / expiry) never matches. A retraction that finds no
+//    identical stored row is refused ("late: ...").
+//  - Residual: rows where it is not TRUE do not match (for a LEFT join: no match).
+//
+// Event time (interval and window joins): the operator tracks per port the max event
+// time (the time-bound columns, else the given event-time columns); watermark = min over
+// ports of (max - watermark_delay_us), or a larger one from OnWatermark. A left row is
+// dropped once watermark > l.time + upper, a right row once watermark > r.time - lower;
+// with expiry columns a row is dropped once watermark >= its expiry. Rows that would
+// already be dropped on arrival are late: refused (TakeRefusedRows, reason "late: ..."),
+// for a LEFT join too (no padded row is emitted for them; the pipeline counts them).
+// Dropping rows emits nothing. Retractions on a time-bounded join only retract joined
+// rows whose partner is still in state.
+//
+// Errors as StreamOperator: a batch that does not match the port's schema is Invalid
+// with the state unchanged. A runtime error of the residual (overflow, failed CAST) is
+// Invalid when nothing had been applied yet, otherwise NotImplemented (fatal: part of the
+// batch was applied, so the pipeline cannot retry it row by row).
+// Cost: each input row costs its key lookup plus its candidate partners (same key, then
+// time bounds); a join without keys (time bounds only) scans the other side's rows.
+// Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sql/ast.h"
+#include "sql/bound_expr.h"
+#include "sql/kernel.h"
+#include "sql/sql_error.h"
+#include "stream/hash_join_state.h"
+#include "stream/stream_operator.h"
+
+namespace sluice::stream {
+
+// right.time - left.time in [lower_us, upper_us] (inclusive), TIMESTAMP columns.
+struct JoinTimeBounds {
+  int left_time = -1;
+  int right_time = -1;
+  int64_t lower_us = 0;
+  int64_t upper_us = 0;
+};
+
+struct HashJoinOptions {
+  sql::JoinType type = sql::JoinType::kInner;
+  // Equality keys (same count; pairs of the same type, or INT32 with INT64; not INTERVAL).
+  std::vector<int> left_keys, right_keys;
+  // Over left ++ right columns, BOOLEAN; nullptr = none.
+  sql::BoundExprPtr residual;
+  // Interval join (from sql::JoinCondition).
+  std::optional<JoinTimeBounds> time_bounds;
+  // Window join: per side a TIMESTAMP column (window_end); -1 = none.
+  int left_expiry = -1, right_expiry = -1;
+  // Columns whose max drives the watermark; -1 = the time-bound column of that side, or
+  // none (then only OnWatermark advances it).
+  int left_event_time = -1, right_event_time = -1;
+  int64_t watermark_delay_us = 0;
+  SchemaPtr left_schema, right_schema;
+};
+
+class HashJoin final : public StreamOperator {
+ public:
+  // Validates the options (Invalid naming the problem) and compiles the residual;
+  // `ctx` names the script in runtime error messages.
+  static Result<std::unique_ptr<HashJoin>> Make(HashJoinOptions options, const sql::ErrorContext& ctx);
+
+  const SchemaPtr& output_schema() const override { return output_schema_; }
+  int num_inputs() const override { return 2; }
+  // Port 0 (left), append-only.
+  Status Apply(const RecordBatch& input, ChangeSink* out) override { return ApplyInput(0, input, out); }
+  Status ApplyInput(int port, const RecordBatch& input, ChangeSink* out) override;
+  Status ApplyChanges(int port, const warehouse::ChangeBatch& input, ChangeSink* out) override;
+  Status OnWatermark(int64_t watermark, ChangeSink* out) override;
+  // Emits nothing (every result was emitted as it arose).
+  Status Finish(ChangeSink* out) override;
+  RefusedRows TakeRefusedRows() override;
+
+  int64_t watermark() const { return state_.watermark; }
+  // Live rows kept for port 0 (left) or 1 (right).
+  int64_t state_rows(int port) const { return state_.side(port).live_rows; }
+  const HashJoinState& state() const { return state_; }
+
+ private:
+  HashJoin() = default;
+  Status Process(int port, const RecordBatch& in, const warehouse::ChangeOp* ops, ChangeSink* out);
+  Status CheckInput(int port, const RecordBatch& in) const;
+  // Per row: expire_at and whether it is refused (reasons into refused_list_).
+  void Classify(int port, const RecordBatch& in);
+  // Moves this batch's refused rows (refused_list_) into refused_rows_, in input order.
+  void CommitRefused(int port, const RecordBatch& in);
+  // Raises the port's max event time and the watermark (dropping expired rows).
+  void TrackEventTime(int port, const RecordBatch& in);
+  Status InsertRun(int port, const RecordBatch& in, ChangeSink* out);
+  Status RemoveRun(int port, const RecordBatch& in, ChangeSink* out);
+  // Collects the candidate partners of run_ rows in the other side into pairs_,
+  // flushing through FlushPairs.
+  Status ProbeRun(int port, const RecordBatch& in, bool insert, ChangeSink* out);
+  Status FlushPairs(int port, const RecordBatch& in, bool insert, ChangeSink* out);
+  Status FilterResidual(int port, const RecordBatch& in);
+  // Output rows: left source row, right source row (-1 = NULLs).
+  void Push(warehouse::ChangeOp op, int32_t left, int32_t right);
+  Status FlushOutput(ChangeSink* out);
+  void SetSources(int port, const RecordBatch& in);
+  void AdvanceWatermark(int64_t candidate);
+
+  sql::JoinType type_ = sql::JoinType::kInner;
+  std::vector<int> keys_[2];
+  int time_col_[2] = {-1, -1};
+  int expiry_col_[2] = {-1, -1};
+  int event_col_[2] = {-1, -1};
+  int64_t lower_ = 0, upper_ = 0;
+  bool bounded_ = false;
+  int64_t delay_ = 0;
+  SchemaPtr schema_[2];
+  SchemaPtr output_schema_;
+  sql::KernelPtr residual_;
+  std::vector<bool> residual_uses_;  // per output column
+  HashJoinState state_;
+
+  // Per batch scratch.
+  bool touched_ = false;  // state changed or rows emitted during this call
+  EncodedKeys keys_in_;
+  std::vector<uint64_t> row_hash_;
+  std::vector<int64_t> expire_;
+  std::vector<uint8_t> refused_;
+  std::vector<std::pair<int32_t, std::string>> refused_list_;  // (input row, reason)
+  std::vector<int32_t> run_;      // input rows of the current run
+  std::vector<int64_t> passed_;   // per input row: matches emitted in this run
+  std::vector<int32_t> pair_in_, pair_store_;
+  std::vector<ColumnPtr> eval_columns_;
+  // Output under construction.
+  const std::vector<std::unique_ptr<Column>>* store_src_ = nullptr;
+  const RecordBatch* input_src_ = nullptr;
+  bool input_is_left_ = true;
+  std::vector<warehouse::ChangeOp> out_ops_;
+  std::vector<int32_t> out_left_, out_right_;
+  RefusedRows refused_rows_;
+};
+
+}  // namespace sluice::stream

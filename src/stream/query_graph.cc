@@ -1,0 +1,300 @@
+#include "stream/query_graph.h"
+
+#include "core/column.h"
+#include "stream/batch_transform.h"
+#include "sql/join_condition.h"
+#include "stream/group_aggregate.h"
+#include "stream/hash_join.h"
+#include "stream/top_n.h"
+#include "stream/window_assign.h"
+#include "stream/window_aggregate.h"
+
+namespace sluice::stream {
+
+using warehouse::ChangeBatch;
+using warehouse::ChangeOp;
+
+struct QueryGraph::Node {
+  const sql::PlanNode* plan = nullptr;
+  std::unique_ptr<StreamOperator> op;  // stateful nodes
+  int parent = -1;                     // -1: the root
+  int parent_port = 0;
+  std::unique_ptr<NodeSink> sink;      // op's output, forwarded to Deliver
+  // Select scratch.
+  std::vector<ChangeOp> ops;
+  // kWindowAssign.
+  std::unique_ptr<WindowAssign> assign;
+};
+
+// An operator's ChangeSink: forwards its changes to the node's parent.
+class QueryGraph::NodeSink final : public ChangeSink {
+ public:
+  NodeSink(QueryGraph* graph, int node) : graph_(graph), node_(node) {}
+  Status Emit(const ChangeBatch& changes) override {
+    if (changes.rows == nullptr || changes.rows->num_rows() == 0) return Status::OK();
+    return graph_->Deliver(node_, changes.rows, &changes.ops);
+  }
+
+ private:
+  QueryGraph* graph_;
+  int node_;
+};
+
+namespace {
+
+// The join operator of a kJoin plan node. Takes the residual out of the plan's condition.
+Result<std::unique_ptr<StreamOperator>> MakeJoinOperator(const sql::PlanNode& p,
+                                                         const QueryGraphOptions& options) {
+  sql::JoinCondition& cond = *p.join;
+  HashJoinOptions o;
+  o.type = p.join_type;
+  o.left_keys = cond.left_keys;
+  o.right_keys = cond.right_keys;
+  if (cond.residual) o.residual = sql::CloneBound(*cond.residual);
+  if (cond.has_time_bounds) {
+    o.time_bounds = JoinTimeBounds{cond.left_time, cond.right_time, cond.lower_us, cond.upper_us};
+  }
+  o.left_expiry = p.left_expiry;
+  o.right_expiry = p.right_expiry;
+  o.left_event_time = p.left_event_time;
+  o.right_event_time = p.right_event_time;
+  o.watermark_delay_us = options.watermark_delay_us;
+  o.left_schema = p.inputs[0]->schema;
+  o.right_schema = p.inputs[1]->schema;
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<HashJoin> join, HashJoin::Make(std::move(o), options.error_context));
+  return std::unique_ptr<StreamOperator>(std::move(join));
+}
+
+}  // namespace
+
+QueryGraph::~QueryGraph() = default;
+
+Result<std::unique_ptr<QueryGraph>> QueryGraph::Make(sql::PlanPtr plan, const QueryGraphOptions& options) {
+  std::unique_ptr<QueryGraph> g(new QueryGraph());
+  g->plan_ = plan;
+  SLUICE_ASSIGN_OR_RETURN(int root, g->Build(plan, options));
+  if (root < 0) return Status::Invalid("a query must do more than scan a stream");
+  return g;
+}
+
+// Creates the nodes of `p`'s subtree in post-order; returns p's node, or -1 for a scan
+// (which becomes an input port of the graph).
+Result<int> QueryGraph::Build(const sql::PlanPtr& p, const QueryGraphOptions& options) {
+  std::vector<int> children;
+  for (const sql::PlanPtr& in : p->inputs) {
+    SLUICE_ASSIGN_OR_RETURN(int c, Build(in, options));
+    children.push_back(c);
+  }
+  if (p->kind == sql::PlanKind::kScan) return -1;
+  auto node = std::make_unique<Node>();
+  node->plan = p.get();
+  const int self = static_cast<int>(nodes_.size());
+  node->sink = std::make_unique<NodeSink>(this, self);
+  switch (p->kind) {
+    case sql::PlanKind::kScan:
+    case sql::PlanKind::kSelect:
+    case sql::PlanKind::kUnion:
+      break;
+    case sql::PlanKind::kWindowAssign:
+      node->assign = std::make_unique<WindowAssign>(
+          p->inputs[0]->schema, p->time_column, WindowSpec{p->window, p->window_size, p->window_slide});
+      break;
+    case sql::PlanKind::kAggregate:
+      node->op = std::make_unique<GroupAggregate>(p->aggregate, !p->inputs[0]->append_only);
+      break;
+    case sql::PlanKind::kWindowAggregate: {
+      node->op = MakeWindowOperator(p->aggregate, options.watermark_delay_us, p->allowed_lateness_us);
+      break;
+    }
+    case sql::PlanKind::kJoin: {
+      SLUICE_ASSIGN_OR_RETURN(node->op, MakeJoinOperator(*p, options));
+      break;
+    }
+    case sql::PlanKind::kTopN: {
+      TopNOptions o;
+      o.input_schema = p->inputs[0]->schema;
+      o.partition_keys = p->partition;
+      for (const sql::PlanNode::Order& ord : p->order) {
+        o.order.push_back(TopNOptions::Order{ord.column, ord.descending, ord.nulls_first});
+      }
+      o.limit = p->limit;
+      o.emit_rank = p->emit_rank;
+      o.append_only_input = p->inputs[0]->append_only;
+      o.rank_name = p->schema->field(p->schema->num_fields() - 1).name;
+      SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<TopN> top, TopN::Make(std::move(o)));
+      node->op = std::move(top);
+      break;
+    }
+  }
+  nodes_.push_back(std::move(node));
+  for (size_t i = 0; i < children.size(); ++i) {
+    if (children[i] >= 0) {
+      nodes_[static_cast<size_t>(children[i])]->parent = self;
+      nodes_[static_cast<size_t>(children[i])]->parent_port = static_cast<int>(i);
+    } else {
+      input_tables_.push_back(p->inputs[i]->table);
+      port_targets_.emplace_back(self, static_cast<int>(i));
+    }
+  }
+  return self;
+}
+
+Status QueryGraph::ApplyInput(int port, const RecordBatch& input, ChangeSink* out) {
+  if (port < 0 || port >= num_inputs()) {
+    return Status::Internal("query graph has no input port " + std::to_string(port));
+  }
+  out_ = out;
+  // Nodes keep no reference to the input past the call; wrap without copying.
+  RecordBatchPtr rows(std::shared_ptr<const RecordBatch>(), &input);
+  const auto [node, node_port] = port_targets_[static_cast<size_t>(port)];
+  Status st = Push(node, node_port, rows, nullptr);
+  CollectRefused();
+  out_ = nullptr;
+  return st;
+}
+
+Status QueryGraph::Push(int n, int port, const RecordBatchPtr& rows, const std::vector<ChangeOp>* ops) {
+  Status st = PushOnce(n, port, rows, ops);
+  if (st.ok() || st.code() != StatusCode::kInvalid || rows->num_rows() <= 1) {
+    if (st.code() == StatusCode::kInvalid && rows->num_rows() == 1) {
+      RefusedRows r;
+      r.rows = SliceBatch(*rows, 0, 1);  // `rows` may be borrowed from the caller
+      r.reasons.push_back(st.message());
+      refused_.push_back(std::move(r));
+      return Status::OK();
+    }
+    return st;
+  }
+  // The node refused the batch and kept no effect of it: isolate the bad rows.
+  std::vector<ChangeOp> one_op(1);
+  for (int64_t r = 0; r < rows->num_rows(); ++r) {
+    RecordBatchPtr one = SliceBatch(*rows, r, 1);
+    if (ops) one_op[0] = (*ops)[static_cast<size_t>(r)];
+    Status row = PushOnce(n, port, one, ops ? &one_op : nullptr);
+    if (row.ok()) continue;
+    if (row.code() != StatusCode::kInvalid) return row;
+    RefusedRows bad;
+    bad.rows = one;
+    bad.reasons.push_back(row.message());
+    refused_.push_back(std::move(bad));
+  }
+  return Status::OK();
+}
+
+Status QueryGraph::PushOnce(int n, int port, const RecordBatchPtr& rows, const std::vector<ChangeOp>* ops) {
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  switch (node.plan->kind) {
+    case sql::PlanKind::kSelect:
+      return RunSelect(n, rows, ops);
+    case sql::PlanKind::kUnion:
+      return Deliver(n, rows, ops);
+    case sql::PlanKind::kWindowAssign: {
+      SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr out, node.assign->Assign(*rows));
+      return Deliver(n, out, nullptr);
+    }
+    default:
+      break;
+  }
+  if (ops == nullptr) return node.op->ApplyInput(port, *rows, node.sink.get());
+  ChangeBatch changes{rows, *ops};
+  return node.op->ApplyChanges(port, changes, node.sink.get());
+}
+
+Status QueryGraph::RunSelect(int n, const RecordBatchPtr& rows, const std::vector<ChangeOp>* ops) {
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  const sql::PlanNode& p = *node.plan;
+  if (!p.with_ops) {
+    SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr out, p.select->Evaluate(*rows));
+    return Deliver(n, out, ops);
+  }
+  // The ops travel as a trailing INT32 column through WHERE and the projection.
+  auto op_column = std::make_shared<Column>(DataType::Int32());
+  op_column->ResizeFixed(rows->num_rows());
+  int32_t* codes = op_column->mutable_values<int32_t>();
+  for (int64_t r = 0; r < rows->num_rows(); ++r) {
+    codes[r] = ops ? static_cast<int32_t>((*ops)[static_cast<size_t>(r)]) : 0;
+  }
+  std::vector<ColumnPtr> columns = rows->columns();
+  columns.push_back(op_column);
+  RecordBatch with_ops(p.select->input_schema(), std::move(columns), rows->num_rows());
+  SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr out, p.select->Evaluate(with_ops));
+  const int last = out->num_columns() - 1;
+  const int32_t* out_codes = out->column(last).values<int32_t>();
+  node.ops.resize(static_cast<size_t>(out->num_rows()));
+  for (int64_t r = 0; r < out->num_rows(); ++r) node.ops[static_cast<size_t>(r)] = static_cast<ChangeOp>(out_codes[r]);
+  std::vector<ColumnPtr> kept(out->columns().begin(), out->columns().end() - 1);
+  auto result = std::make_shared<RecordBatch>(p.schema, std::move(kept), out->num_rows());
+  std::vector<ChangeOp> delivered = std::move(node.ops);
+  Status st = Deliver(n, result, &delivered);
+  node.ops = std::move(delivered);
+  return st;
+}
+
+Status QueryGraph::Deliver(int n, const RecordBatchPtr& rows, const std::vector<ChangeOp>* ops) {
+  if (rows->num_rows() == 0) return Status::OK();
+  const Node& node = *nodes_[static_cast<size_t>(n)];
+  if (node.parent >= 0) return Push(node.parent, node.parent_port, rows, ops);
+  if (out_ == nullptr) return Status::Internal("query graph emitted outside a call");
+  ChangeBatch changes;
+  changes.rows = rows;
+  if (ops) {
+    changes.ops = *ops;
+  } else {
+    changes.ops.assign(static_cast<size_t>(rows->num_rows()), ChangeOp::kInsert);
+  }
+  return out_->Emit(changes);
+}
+
+Status QueryGraph::OnWatermark(int64_t watermark, ChangeSink* out) {
+  out_ = out;
+  Status st;
+  for (size_t i = 0; i < nodes_.size() && st.ok(); ++i) {
+    if (nodes_[i]->op) st = nodes_[i]->op->OnWatermark(watermark, nodes_[i]->sink.get());
+  }
+  CollectRefused();
+  out_ = nullptr;
+  return st;
+}
+
+Status QueryGraph::OnProcessingTime(int64_t now_us, ChangeSink* out) {
+  out_ = out;
+  Status st;
+  for (size_t i = 0; i < nodes_.size() && st.ok(); ++i) {
+    if (nodes_[i]->op) st = nodes_[i]->op->OnProcessingTime(now_us, nodes_[i]->sink.get());
+  }
+  CollectRefused();
+  out_ = nullptr;
+  return st;
+}
+
+Status QueryGraph::Finish(ChangeSink* out) {
+  out_ = out;
+  Status st;
+  for (size_t i = 0; i < nodes_.size() && st.ok(); ++i) {
+    if (nodes_[i]->op) st = nodes_[i]->op->Finish(nodes_[i]->sink.get());
+  }
+  CollectRefused();
+  out_ = nullptr;
+  return st;
+}
+
+void QueryGraph::CollectRefused() {
+  for (auto& node : nodes_) {
+    if (node->assign) {
+      RefusedRows r = node->assign->TakeRefusedRows();
+      if (r.rows != nullptr && r.rows->num_rows() > 0) refused_.push_back(std::move(r));
+    }
+    if (!node->op) continue;
+    RefusedRows r = node->op->TakeRefusedRows();
+    if (r.rows != nullptr && r.rows->num_rows() > 0) refused_.push_back(std::move(r));
+  }
+}
+
+RefusedRows QueryGraph::TakeRefusedRows() {
+  if (refused_.empty()) return {};
+  RefusedRows r = std::move(refused_.front());
+  refused_.erase(refused_.begin());
+  return r;
+}
+
+}  // namespace sluice::stream

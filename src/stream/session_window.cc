@@ -1,0 +1,313 @@
+#include "stream/session_window.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/time.h"
+#include "stream/window_assign.h"
+
+namespace sluice::stream {
+
+namespace {
+
+int64_t SaturatingSub(int64_t a, int64_t b) { return a < INT64_MIN + b ? INT64_MIN : a - b; }
+
+// Keeps the rows of the one batch a GroupAggregate emits from EmitFinal.
+struct FinalRows final : ChangeSink {
+  RecordBatchPtr rows;
+  Status Emit(const warehouse::ChangeBatch& changes) override {
+    rows = changes.rows;
+    return Status::OK();
+  }
+};
+
+ColumnPtr Constant(int64_t v, int64_t n) {
+  auto col = std::make_shared<Column>(DataType::Timestamp());
+  col->ResizeFixed(n);
+  int64_t* out = col->mutable_values<int64_t>();
+  for (int64_t i = 0; i < n; ++i) out[i] = v;
+  return col;
+}
+
+}  // namespace
+
+SessionWindow::SessionWindow(std::shared_ptr<sql::CompiledAggregate> query, int64_t watermark_delay,
+                             int64_t allowed_lateness)
+    : query_(std::move(query)),
+      window_(query_->window()),
+      gap_(window_.size),
+      delay_(watermark_delay),
+      lateness_(std::max<int64_t>(allowed_lateness, 0)) {}
+
+RecordBatchPtr SessionWindow::Expand(const RecordBatch& input) {
+  const int64_t n = input.num_rows();
+  const Column& ts = input.column(window_.time_column);
+  const int64_t* t = ts.values<int64_t>();
+  take_.clear();
+  refused_.clear();
+  refused_reasons_.clear();
+  const int64_t done_before = SaturatingSub(state_.watermark, lateness_);
+  for (int64_t i = 0; i < n; ++i) {
+    if (ts.IsNull(i)) {
+      refused_.push_back(static_cast<int32_t>(i));
+      refused_reasons_.push_back("late: the event time (" +
+                                 window_.source_schema->field(window_.time_column).name +
+                                 ") is NULL, so the row belongs to no session");
+    } else if (t[i] + gap_ <= done_before) {
+      refused_.push_back(static_cast<int32_t>(i));
+      refused_reasons_.push_back("late: window " + FormatWindow(t[i], t[i] + gap_) +
+                                 " closed at watermark " + FormatTimestamp(state_.watermark));
+    } else {
+      take_.push_back(static_cast<int32_t>(i));
+    }
+  }
+  const int64_t m = static_cast<int64_t>(take_.size());
+  std::vector<ColumnPtr> cols;
+  for (int c = 0; c < input.num_columns(); ++c) {
+    if (m == n) {
+      cols.push_back(input.column_ptr(c));
+      continue;
+    }
+    auto col = std::make_shared<Column>(input.column(c).type());
+    col->AppendSelected(input.column(c), take_.data(), m);
+    cols.push_back(std::move(col));
+  }
+  auto start = std::make_shared<Column>(DataType::Timestamp());
+  auto end = std::make_shared<Column>(DataType::Timestamp());
+  start->ResizeFixed(m);
+  end->ResizeFixed(m);
+  int64_t* s = start->mutable_values<int64_t>();
+  int64_t* e = end->mutable_values<int64_t>();
+  for (int64_t j = 0; j < m; ++j) {
+    s[j] = t[take_[static_cast<size_t>(j)]];
+    e[j] = s[j] + gap_;
+  }
+  cols.push_back(std::move(start));
+  cols.push_back(std::move(end));
+  return std::make_shared<const RecordBatch>(query_->input_schema(), std::move(cols), m);
+}
+
+void SessionWindow::EncodeKey(const RecordBatch& prepared, int64_t row) {
+  key_.clear();
+  for (const int k : window_.partition_keys) {
+    const Column& col = prepared.column(k);
+    if (col.IsNull(row)) {
+      key_.push_back('\0');
+      continue;
+    }
+    key_.push_back('\1');
+    if (col.type().IsVarLength()) {
+      const std::string_view v = col.GetString(row);
+      const uint32_t len = static_cast<uint32_t>(v.size());
+      key_.append(reinterpret_cast<const char*>(&len), sizeof(len));
+      key_.append(v);
+    } else {
+      const int w = col.type().ByteWidth();
+      key_.append(reinterpret_cast<const char*>(col.values<uint8_t>()) + row * w,
+                  static_cast<size_t>(w));
+    }
+  }
+}
+
+void SessionWindow::SetEnd(int64_t id, Session* s, int64_t new_last) {
+  if (new_last == s->last) return;
+  state_.by_end.erase({s->last + gap_, id});
+  s->last = new_last;
+  state_.by_end.insert({s->last + gap_, id});
+}
+
+void SessionWindow::Absorb(int64_t into, int64_t from) {
+  Session& a = state_.sessions.at(into);
+  Session& b = state_.sessions.at(from);
+  for (size_t c = 0; c < a.rows.size(); ++c) {
+    a.rows[c]->AppendRange(*b.rows[c], 0, b.rows[c]->length());
+  }
+  a.start = std::min(a.start, b.start);
+  SetEnd(into, &a, std::max(a.last, b.last));
+  for (RecordBatchPtr& r : b.emitted) a.emitted.push_back(std::move(r));
+  state_.by_end.erase({b.last + gap_, from});
+  state_.sessions.erase(from);
+  merged_[from] = into;
+}
+
+void SessionWindow::AssignSessions(const RecordBatch& prepared) {
+  const int64_t n = prepared.num_rows();
+  const int64_t* ts = prepared.column(window_.start_key).values<int64_t>();
+  row_session_.resize(static_cast<size_t>(n));
+  merged_.clear();
+  for (int64_t i = 0; i < n; ++i) {
+    EncodeKey(prepared, i);
+    std::vector<int64_t>& ids = state_.partitions[key_];
+    const int64_t t = ts[i];
+    int64_t target = -1;
+    for (size_t j = 0; j < ids.size();) {
+      const Session& s = state_.sessions.at(ids[j]);
+      const bool overlaps = t < s.last + gap_ && s.start < t + gap_;
+      if (!overlaps) {
+        ++j;
+      } else if (target < 0) {
+        target = ids[j++];
+      } else {
+        Absorb(target, ids[j]);  // the row bridges two sessions
+        ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(j));
+      }
+    }
+    if (target < 0) {
+      target = state_.next_id++;
+      Session& s = state_.sessions[target];
+      s.partition = key_;
+      s.start = t;
+      s.last = t;
+      for (const Field& f : prepared.schema()->fields())
+        s.rows.push_back(std::make_shared<Column>(f.type));
+      state_.by_end.insert({t + gap_, target});
+      ids.push_back(target);
+    } else {
+      Session& s = state_.sessions.at(target);
+      s.start = std::min(s.start, t);
+      SetEnd(target, &s, std::max(s.last, t));
+    }
+    row_session_[static_cast<size_t>(i)] = target;
+  }
+  // Rows of sessions merged later in the batch go to the surviving session.
+  std::map<int64_t, std::vector<int32_t>> per_session;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t id = row_session_[static_cast<size_t>(i)];
+    for (auto it = merged_.find(id); it != merged_.end(); it = merged_.find(id)) id = it->second;
+    per_session[id].push_back(static_cast<int32_t>(i));
+  }
+  touched_.clear();
+  for (const auto& [id, rows] : per_session) {
+    Session& s = state_.sessions.at(id);
+    for (size_t c = 0; c < s.rows.size(); ++c) {
+      s.rows[c]->AppendSelected(prepared.column(static_cast<int>(c)), rows.data(),
+                                static_cast<int64_t>(rows.size()));
+    }
+    touched_.push_back(id);
+  }
+}
+
+Result<RecordBatchPtr> SessionWindow::Aggregate(const Session& s) {
+  const int64_t n = s.rows.empty() ? 0 : s.rows.front()->length();
+  std::vector<ColumnPtr> cols(s.rows.begin(), s.rows.end());
+  cols[static_cast<size_t>(window_.start_key)] = Constant(s.start, n);
+  if (window_.end_key >= 0) cols[static_cast<size_t>(window_.end_key)] = Constant(s.last + gap_, n);
+  std::vector<Field> fields;
+  for (size_t c = 0; c < cols.size(); ++c)
+    fields.push_back(Field{"c" + std::to_string(c), cols[c]->type(), true});
+  RecordBatch batch(MakeSchema(std::move(fields)), std::move(cols), n);
+  GroupAggregate groups(query_);
+  SLUICE_RETURN_NOT_OK(groups.ApplyPrepared(batch, nullptr));
+  FinalRows final_rows;
+  SLUICE_RETURN_NOT_OK(groups.EmitFinal(&final_rows));
+  return final_rows.rows;
+}
+
+Status SessionWindow::Publish(Session* s, warehouse::ChangeOp retract, warehouse::ChangeOp insert,
+                              ChangeSink* out) {
+  SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr rows, Aggregate(*s));
+  std::vector<RecordBatchPtr> parts = std::move(s->emitted);
+  s->emitted.clear();
+  warehouse::ChangeBatch changes;
+  for (const RecordBatchPtr& p : parts)
+    changes.ops.insert(changes.ops.end(), static_cast<size_t>(p->num_rows()), retract);
+  if (rows && rows->num_rows() > 0) {
+    changes.ops.insert(changes.ops.end(), static_cast<size_t>(rows->num_rows()), insert);
+    parts.push_back(rows);
+    s->emitted.push_back(rows);
+  }
+  if (changes.ops.empty()) return Status::OK();
+  const Schema& schema = *query_->output_schema();
+  std::vector<ColumnPtr> cols;
+  for (int c = 0; c < schema.num_fields(); ++c) {
+    auto col = std::make_shared<Column>(schema.field(c).type);
+    for (const RecordBatchPtr& p : parts) col->AppendRange(p->column(c), 0, p->num_rows());
+    cols.push_back(std::move(col));
+  }
+  changes.rows = std::make_shared<const RecordBatch>(query_->output_schema(), std::move(cols),
+                                                     static_cast<int64_t>(changes.ops.size()));
+  return out->Emit(changes);
+}
+
+Status SessionWindow::Apply(const RecordBatch& input, ChangeSink* out) {
+  if (input.num_columns() != window_.source_schema->num_fields()) {
+    return Status::Invalid("session window query over " + query_->input_table() + " expects " +
+                           std::to_string(window_.source_schema->num_fields()) + " columns");
+  }
+  RecordBatchPtr expanded = Expand(input);
+  SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr prepared, query_->Prepare(*expanded));
+  // From here on the batch is accepted.
+  AppendRefused(input, refused_, &refused_reasons_, &refused_rows_);
+  if (prepared->num_rows() > 0) {
+    AssignSessions(*prepared);
+    for (const int64_t id : touched_) {
+      Session& s = state_.sessions.at(id);
+      if (window_.emit_on_close) {
+        s.fired = false;  // emitted (again) when the watermark passes its end
+      } else {
+        SLUICE_RETURN_NOT_OK(
+            Publish(&s, warehouse::ChangeOp::kDelete, warehouse::ChangeOp::kInsert, out));
+      }
+    }
+  }
+  const Column& ts = input.column(window_.time_column);
+  for (int64_t i = 0; i < input.num_rows(); ++i) {
+    if (ts.IsValid(i)) state_.max_event_time = std::max(state_.max_event_time, ts.Get<int64_t>(i));
+  }
+  if (state_.max_event_time == INT64_MIN) return Status::OK();
+  state_.watermark = std::max(state_.watermark, SaturatingSub(state_.max_event_time, delay_));
+  // Also when the watermark did not move: a session changed within the lateness may be
+  // due again.
+  return CloseSessions(state_.watermark, out);
+}
+
+Status SessionWindow::OnWatermark(int64_t watermark, ChangeSink* out) {
+  if (watermark <= state_.watermark) return Status::OK();
+  state_.watermark = watermark;
+  return CloseSessions(watermark, out);
+}
+
+Status SessionWindow::OnProcessingTime(int64_t now_us, ChangeSink* out) {
+  if (!window_.processing_time) return Status::OK();
+  return OnWatermark(now_us, out);
+}
+
+Status SessionWindow::CloseSessions(int64_t watermark, ChangeSink* out) {
+  const int64_t done_before = SaturatingSub(watermark, lateness_);
+  for (auto it = state_.by_end.begin(); it != state_.by_end.end() && it->first <= watermark;) {
+    const auto [end, id] = *it;
+    ++it;
+    Session& s = state_.sessions.at(id);
+    if (window_.emit_on_close && !s.fired) {
+      const warehouse::ChangeOp insert =
+          s.emitted.empty() ? warehouse::ChangeOp::kInsert : warehouse::ChangeOp::kUpdateAfter;
+      SLUICE_RETURN_NOT_OK(Publish(&s, warehouse::ChangeOp::kUpdateBefore, insert, out));
+      s.fired = true;
+    }
+    if (end <= done_before) Free(id);
+  }
+  return Status::OK();
+}
+
+void SessionWindow::Free(int64_t id) {
+  auto it = state_.sessions.find(id);
+  if (it == state_.sessions.end()) return;
+  auto p = state_.partitions.find(it->second.partition);
+  if (p != state_.partitions.end()) {
+    std::vector<int64_t>& ids = p->second;
+    ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+    if (ids.empty()) state_.partitions.erase(p);
+  }
+  state_.by_end.erase({it->second.last + gap_, id});
+  state_.sessions.erase(it);
+}
+
+Status SessionWindow::Finish(ChangeSink* out) { return CloseSessions(INT64_MAX, out); }
+
+RefusedRows SessionWindow::TakeRefusedRows() {
+  RefusedRows r = std::move(refused_rows_);
+  refused_rows_ = RefusedRows{};
+  return r;
+}
+
+}  // namespace sluice::stream
