@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "connectors/warehouse_sink.h"
+#include "core/time.h"
 #include "connectors/registry.h"
 #include "connectors/schema_registry.h"
 #include "sql/sql.h"
@@ -167,6 +168,55 @@ void MarkCommonKeys(OptionReader* r) {
   (void)r->String("description", "");
 }
 
+// A CREATE SOURCE statement as the connector spec a sources/*.yaml file would give:
+// WITH options become the options (`connector` is the type), the columns `columns`, and
+// WATERMARK FOR `watermark: {column, delay}`.
+project::ConnectorSpec SqlSourceSpec(const sql::Statement& st, const std::string& file,
+                                     Diagnostics* diag) {
+  const SourceLocation where{file, st.line, st.column};
+  project::ConnectorSpec spec;
+  spec.name = st.target;
+  spec.name_location = SourceLocation{file, st.target_pos.line, st.target_pos.column};
+  spec.file = file;
+  spec.options = ConfigValue::Map(where);
+  for (const sql::Statement::Option& o : st.options) {
+    const SourceLocation at{file, o.pos.line, o.pos.column};
+    if (o.key == "connector" || o.key == "type") {
+      spec.type = o.value;
+      spec.type_location = at;
+      spec.options.Set("type", ConfigValue::Scalar(o.value, at));
+      continue;
+    }
+    spec.options.Set(o.key, ConfigValue::Scalar(o.value, at));
+  }
+  if (spec.type.empty()) {
+    diag->Error(where, "CREATE SOURCE " + st.target + " names no connector",
+                "add WITH (connector = 'file', ...) (or 'generator', 'http')");
+  }
+  if (!st.columns.empty()) {
+    ConfigValue list;
+    list.kind = ConfigValue::Kind::kList;
+    list.location = where;
+    for (const sql::Statement::SourceColumn& c : st.columns) {
+      const SourceLocation at{file, c.pos.line, c.pos.column};
+      ConfigValue col = ConfigValue::Map(at);
+      col.Set("name", ConfigValue::Scalar(c.name, at));
+      col.Set("type", ConfigValue::Scalar(c.type.ToString(), at));
+      col.Set("nullable", ConfigValue::Scalar(c.nullable ? "true" : "false", at));
+      list.items.push_back(std::move(col));
+    }
+    spec.options.Set("columns", std::move(list));
+  }
+  if (!st.watermark_column.empty()) {
+    const SourceLocation at{file, st.watermark_pos.line, st.watermark_pos.column};
+    ConfigValue wm = ConfigValue::Map(at);
+    wm.Set("column", ConfigValue::Scalar(st.watermark_column, at));
+    wm.Set("delay", ConfigValue::Scalar(FormatDuration(st.watermark_delay_us), at));
+    spec.options.Set("watermark", std::move(wm));
+  }
+  return spec;
+}
+
 bool SameShape(const Schema& a, const Schema& b) {
   if (a.num_fields() != b.num_fields()) return false;
   for (int i = 0; i < a.num_fields(); ++i) {
@@ -185,6 +235,30 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
   plan.project = project::LoadProject(dir, diag);
   const project::Project& p = plan.project;
   if (p.name.empty() && diag->has_errors()) return plan;  // no usable sluice.yaml
+
+  // Every streams/*.sql parsed once; CREATE SOURCE statements join the YAML sources.
+  std::vector<std::vector<sql::Statement>> scripts(p.streams.size());
+  for (size_t f = 0; f < p.streams.size(); ++f) {
+    const project::StreamFile& file = p.streams[f];
+    Result<std::vector<sql::Statement>> stmts = sql::ParseScript(file.text, file.path);
+    if (!stmts.ok()) {
+      diag->AddFormatted(stmts.status().message());
+      continue;
+    }
+    scripts[f] = std::move(stmts).value();
+    for (const sql::Statement& stmt : scripts[f]) {
+      if (stmt.kind != sql::Statement::kCreateSource) continue;
+      const SourceLocation where{file.path, stmt.line, stmt.column};
+      bool duplicate = false;
+      for (const project::ConnectorSpec& other : p.sources) {
+        if (!EqualsIgnoreCase(other.name, stmt.target)) continue;
+        diag->Error(where, "source '" + stmt.target + "' is already declared in " + other.file,
+                    "give one of them another name");
+        duplicate = true;
+      }
+      if (!duplicate) plan.project.sources.push_back(SqlSourceSpec(stmt, file.path, diag));
+    }
+  }
 
   // Sources and sinks through the registry.
   std::vector<std::unique_ptr<connectors::Source>> sources(p.sources.size());
@@ -240,13 +314,10 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
   std::map<std::string, int> sink_owner;          // sink name -> source index
   std::map<std::string, std::pair<int, int>> sink_slot;  // sink name -> (source, slot)
   std::map<std::string, std::string> view_location;
-  for (const project::StreamFile& file : p.streams) {
-    Result<std::vector<sql::Statement>> stmts = sql::ParseScript(file.text, file.path);
-    if (!stmts.ok()) {
-      diag->AddFormatted(stmts.status().message());
-      continue;
-    }
-    for (const sql::Statement& stmt : *stmts) {
+  for (size_t f = 0; f < p.streams.size(); ++f) {
+    const project::StreamFile& file = p.streams[f];
+    for (const sql::Statement& stmt : scripts[f]) {
+      if (stmt.kind == sql::Statement::kCreateSource) continue;
       const SourceLocation where{file.path, stmt.line, stmt.column};
       const sql::ErrorContext ctx{file.text, file.path};
       Result<sql::PlanOptions> options = sql::ReadPlanOptions(stmt, ctx);

@@ -155,7 +155,7 @@ namespace sluice::sql {
 
 // One statement of a streams/*.sql script.
 struct Statement {
-  enum Kind { kCreateMaterializedView, kInsertInto };
+  enum Kind { kCreateMaterializedView, kInsertInto, kCreateSource };
   Kind kind = kCreateMaterializedView;
   std::string target;  // view or sink name, quotes removed
   SourcePos target_pos;
@@ -170,6 +170,19 @@ struct Statement {
     SourcePos pos;  // of the key
   };
   std::vector<Option> options;
+  // CREATE SOURCE name [(col TYPE [NOT NULL], ..., WATERMARK FOR ts AS ts - INTERVAL '4'
+  // SECOND)] WITH (connector = 'file', path = '...', ...): `target` is the source name,
+  // `options` its connector options (connector = the type), `select` is null.
+  struct SourceColumn {
+    std::string name;
+    DataType type;
+    bool nullable = true;
+    SourcePos pos;
+  };
+  std::vector<SourceColumn> columns;
+  std::string watermark_column;  // empty: no WATERMARK clause
+  SourcePos watermark_pos;
+  int64_t watermark_delay_us = 0;
   // The query. Shared so Statement stays copyable; the AST is immutable.
   std::shared_ptr<const SelectStmt> select;
 };

@@ -377,11 +377,19 @@ Result<Statement> Parser::ParseStatement() {
   st.line = first.pos.line;
   st.column = first.pos.column;
   const int begin = first.pos.offset;
+  if (first.IsKeyword("CREATE") && Peek(1).IsKeyword("SOURCE")) {
+    Advance();
+    Advance();
+    SLUICE_RETURN_NOT_OK(ParseCreateSource(&st));
+    const int end = Peek(-1).end;
+    st.text.assign(ctx_.script.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin)));
+    return st;
+  }
   if (first.IsKeyword("CREATE")) {
     Advance();
     if (!Peek().IsKeyword("MATERIALIZED")) {
-      return Error(Peek(), "only CREATE MATERIALIZED VIEW is supported in streams/*.sql; " +
-                               std::string("sources and sinks are declared in sources/ and sinks/ YAML files"));
+      return Error(Peek(), "only CREATE MATERIALIZED VIEW and CREATE SOURCE are supported in "
+                           "streams/*.sql; sinks are declared in sinks/ YAML files");
     }
     Advance();
     SLUICE_RETURN_NOT_OK(ExpectKeyword("VIEW"));
@@ -415,6 +423,69 @@ Result<Statement> Parser::ParseStatement() {
   const int end = Peek(-1).end;
   st.text.assign(ctx_.script.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin)));
   return st;
+}
+
+// After CREATE SOURCE: name [(columns, WATERMARK FOR ...)] WITH (...).
+Status Parser::ParseCreateSource(Statement* st) {
+  st->kind = Statement::kCreateSource;
+  st->target_pos = Peek().pos;
+  SLUICE_ASSIGN_OR_RETURN(Identifier name, ParseIdentifier("a source name"));
+  st->target = name.name;
+  if (Peek().IsOperator("(")) {
+    Advance();
+    for (;;) {
+      if (Peek().IsKeyword("WATERMARK")) {
+        if (!st->watermark_column.empty()) return Error(Peek(), "a source has one WATERMARK");
+        st->watermark_pos = Peek().pos;
+        Advance();
+        SLUICE_RETURN_NOT_OK(ExpectKeyword("FOR"));
+        SLUICE_ASSIGN_OR_RETURN(Identifier ts, ParseIdentifier("the event-time column"));
+        SLUICE_RETURN_NOT_OK(ExpectKeyword("AS"));
+        const Token& at = Peek();
+        SLUICE_ASSIGN_OR_RETURN(ParsedExprPtr e, ParseExpr(0));
+        // ts, or ts - INTERVAL '...' (a constant delay).
+        const ParsedExpr* col = e.get();
+        int64_t delay = 0;
+        if (e->kind == ExprKind::kBinary && e->op == "-" && e->args[1]->kind == ExprKind::kLiteral &&
+            !e->args[1]->null_literal && e->args[1]->value.type().id == TypeId::kInterval) {
+          const Interval iv = e->args[1]->value.interval_value();
+          if (iv.months != 0) return Error(at, "the watermark delay must be in days or smaller units");
+          delay = int64_t{iv.days} * 86400 * 1000000 + iv.micros;
+          col = e->args[0].get();
+        }
+        if (col->kind != ExprKind::kColumnRef || col->names.size() != 1 ||
+            !EqualsIgnoreCase(col->names[0].name, ts.name) || delay < 0) {
+          return Error(at, "expected WATERMARK FOR " + ts.name + " AS " + ts.name +
+                               " - INTERVAL '<delay>' SECOND (the column minus a constant delay)");
+        }
+        st->watermark_column = ts.name;
+        st->watermark_delay_us = delay;
+      } else {
+        Statement::SourceColumn c;
+        c.pos = Peek().pos;
+        SLUICE_ASSIGN_OR_RETURN(Identifier col, ParseIdentifier("a column name"));
+        c.name = col.name;
+        SLUICE_ASSIGN_OR_RETURN(c.type, ParseTypeName());
+        if (Peek().IsKeyword("NOT") && Peek(1).IsKeyword("NULL")) {
+          Advance();
+          Advance();
+          c.nullable = false;
+        } else if (Peek().IsKeyword("NULL")) {
+          Advance();
+        }
+        st->columns.push_back(std::move(c));
+      }
+      if (!Peek().IsOperator(",")) break;
+      Advance();
+    }
+    SLUICE_RETURN_NOT_OK(Expect(")"));
+  }
+  if (!Peek().IsKeyword("WITH")) {
+    return Error(Peek(), "expected WITH (connector = '...', ...) after the source's columns but found " +
+                             Peek().Describe());
+  }
+  Advance();
+  return ParseOptions(st);
 }
 
 Status Parser::ParseOptions(Statement* st) {

@@ -48,6 +48,7 @@ class Parser {
   Result<TableRef> ParseTableRef();
   // CREATE MATERIALIZED VIEW v WITH (k = v, ...): cursor on '('.
   Status ParseOptions(Statement* st);
+  Status ParseCreateSource(Statement* st);
   Status ParseStreamName(TableRef* ref);
   Status ParseWindowCall(TableRef* ref);
   Result<SelectItem> ParseSelectItem();

@@ -503,7 +503,7 @@ Result<PlanOptions> ReadPlanOptions(const Statement& stmt, const ErrorContext& c
     if (opt.key == "allowed_lateness") {
       Result<int64_t> d = ParseDuration(opt.value);
       if (!d.ok() || *d < 0) {
-        return ctx.Invalid(opt.pos, "allowed_lateness must be a duration such as '30s' or '5 minutes', "
+        return ctx.Invalid(opt.pos, "allowed_lateness must be a duration such as '30s' or '5m', "
                                     "not '" + opt.value + "'");
       }
       out.allowed_lateness_us = *d;

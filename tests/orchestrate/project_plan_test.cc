@@ -179,3 +179,55 @@ TEST_F(PlanTest, AWatermarkOnAnotherColumnOrWithUnknownKeysIsAnError) {
 
 }  // namespace
 }  // namespace sluice::orchestrate
+
+namespace sluice::orchestrate {
+namespace {
+
+TEST_F(PlanTest, CreateSourceInSqlDeclaresASourceWithItsWatermark) {
+  Write("data/clicks.csv", "usr,ts,amount\nu1,2024-01-01 00:00:01,3\n");
+  Write("streams/a.sql",
+        "CREATE SOURCE clicks (\n"
+        "  usr VARCHAR NOT NULL, ts TIMESTAMP, amount BIGINT,\n"
+        "  WATERMARK FOR ts AS ts - INTERVAL '4' SECOND\n"
+        ") WITH (connector = 'file', path = 'data/clicks.csv', format = 'csv');\n"
+        "CREATE MATERIALIZED VIEW per_window AS SELECT window_start, usr, count(*) AS n\n"
+        "FROM TUMBLE(clicks, ts, INTERVAL '10' SECOND) GROUP BY window_start, usr;\n");
+  Diagnostics d;
+  ProjectPlan plan = Plan(&d);
+  ASSERT_FALSE(d.has_errors()) << d.ToString();
+  ASSERT_EQ(plan.pipelines.size(), 1u);
+  EXPECT_EQ(plan.pipelines[0].name, "clicks");
+  const auto& streams = plan.pipelines[0].source->streams();
+  ASSERT_EQ(streams.size(), 1u);
+  EXPECT_EQ(streams[0].schema->ToString(), "usr VARCHAR NOT NULL, ts TIMESTAMP, amount INT64");
+}
+
+TEST_F(PlanTest, CreateSourceMistakesPointAtTheStatement) {
+  Write("streams/a.sql",
+        "CREATE SOURCE shop (x BIGINT) WITH (connector = 'file', path = 'x.csv');\n"
+        "CREATE SOURCE c2 (ts TIMESTAMP, WATERMARK FOR ts AS ts + INTERVAL '1' SECOND)\n"
+        "  WITH (connector = 'file', path = 'x.csv');\n"
+        "CREATE SOURCE c3 WITH (path = 'x.csv');\n"
+        "CREATE SOURCE c4 (ts TIMESTAMP) WITH (connector = 'file', path = 'x.csv', pth = 'y');\n");
+  Diagnostics d;
+  Plan(&d);
+  const std::string all = d.ToString();
+  EXPECT_NE(all.find("streams/a.sql:2:53: error: expected WATERMARK FOR ts AS ts - INTERVAL"),
+            std::string::npos) << all;
+}
+
+TEST_F(PlanTest, CreateSourceNamesConflictsAndMissingConnectors) {
+  Write("streams/a.sql",
+        "CREATE SOURCE shop (x BIGINT) WITH (connector = 'file', path = 'x.csv');\n"
+        "CREATE SOURCE c3 WITH (path = 'x.csv');\n"
+        "CREATE SOURCE c4 (ts TIMESTAMP) WITH (connector = 'file', path = 'x.csv', pth = 'y');\n");
+  Diagnostics d;
+  Plan(&d);
+  const std::string all = d.ToString();
+  EXPECT_NE(all.find("source 'shop' is already declared in sources/shop.yaml"), std::string::npos) << all;
+  EXPECT_NE(all.find("CREATE SOURCE c3 names no connector"), std::string::npos) << all;
+  EXPECT_NE(all.find("pth"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace sluice::orchestrate
