@@ -10,6 +10,7 @@
 #include "build_bench.h"
 #include "cli/commands.h"
 #include "generate_bench.h"
+#include "ingest_bench.h"
 #include "load_bench.h"
 #include "log_bench.h"
 #include "nexmark_bench.h"
@@ -62,6 +63,17 @@ int RunNexmark(const BenchOptions& o, const std::vector<std::string>& queries) {
 int RunBench(const GlobalOptions& g, const BenchOptions& o) {
   if (!SetUpLogging(g)) return kExitInvalid;
   if (o.what == "nexmark") return RunNexmark(o, SplitList(o.queries));
+  if (o.what == "ingest") {
+    Result<bench::BenchResult> r = bench::RunIngestBench(
+        {o.ingest_seconds, o.connections, o.events_per_request, o.event_bytes, o.tmp_dir,
+         !o.no_fsync});
+    if (!r.ok()) {
+      std::cerr << "error: " << r.status().ToString() << "\n";
+      return r.status().code() == StatusCode::kInvalid ? kExitInvalid : kExitFailure;
+    }
+    std::cout << (o.json ? bench::ToJson(*r) : bench::ToText(*r)) << std::endl;
+    return kExitOk;
+  }
   if (o.what == "load" || o.what == "build" || o.what == "log") {
     Result<bench::BenchResult> r =
         o.what == "load"  ? bench::RunLoadBench({o.warehouse, o.rows, o.repeat, o.url, o.tmp_dir})

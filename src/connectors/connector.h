@@ -52,6 +52,8 @@ struct ConnectorContext {
   const std::atomic<bool>* stop = nullptr;        // set when the run is stopping; may be null
   int64_t batch_size = kDefaultBatchRows;         // the project's run.batch_size: the default
                                                   // rows per batch of sources that batch
+  std::string collector_listen = "127.0.0.1:8080";  // sluice.yaml collector.listen: where
+                                                  // the HTTP collector (http sources) listens
 };
 
 // One stream a source produces. Multi-stream sources (the shop generator, CDC of many

@@ -4,6 +4,7 @@
 #include "connectors/file_sink.h"
 #include "connectors/file_source.h"
 #include "connectors/generator_source.h"
+#include "connectors/http_source.h"
 #include "connectors/warehouse_sink.h"
 
 namespace sluice::connectors {
@@ -12,6 +13,7 @@ const std::vector<SourceType>& SourceTypes() {
   static const std::vector<SourceType> kTypes = {
       {"generator", MakeGeneratorSource, "deterministic synthetic data: the shop world or Nexmark"},
       {"file", MakeFileSource, "CSV or NDJSON files matching a glob, optionally followed"},
+      {"http", MakeHttpSource, "events posted to the HTTP collector, kept in an embedded log"},
   };
   return kTypes;
 }

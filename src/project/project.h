@@ -71,6 +71,9 @@ struct Project {
   RunConfig run;
   LogConfig log;
   std::string metrics_addr;  // "host:port", empty = metrics off
+  // sluice.yaml `collector: {listen: "host:port"}`: the HTTP event collector (http
+  // sources); port 0 picks a free port (tests).
+  std::string collector_listen = "127.0.0.1:8080";
   std::vector<ConnectorSpec> sources;  // in file name order
   std::vector<ConnectorSpec> sinks;    // in file name order
   std::vector<StreamFile> streams;     // in file name order

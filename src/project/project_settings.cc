@@ -128,6 +128,27 @@ void ReadMetrics(const ConfigValue& map, Project* p, Diagnostics* diag) {
   r.Finish();
 }
 
+void ReadCollector(const ConfigValue& map, Project* p, Diagnostics* diag) {
+  OptionReader r(map, diag);
+  const std::string addr = r.String("listen", p->collector_listen);
+  // As ValidAddress, but port 0 (any free port) is allowed.
+  const size_t colon = addr.rfind(':');
+  bool ok = colon != std::string::npos && colon > 0 && colon + 1 < addr.size() &&
+            addr.size() - colon - 1 <= 5;
+  int64_t port = 0;
+  for (size_t i = colon + 1; ok && i < addr.size(); ++i) {
+    ok = addr[i] >= '0' && addr[i] <= '9';
+    port = port * 10 + (addr[i] - '0');
+  }
+  if (!ok || port > 65535) {
+    r.Error("listen", "'listen' must be host:port, found '" + addr + "'",
+            "e.g. 127.0.0.1:8080 (0.0.0.0:8080 to accept events from other machines)");
+  } else {
+    p->collector_listen = addr;
+  }
+  r.Finish();
+}
+
 }  // namespace
 
 void ReadSettings(const ConfigValue& root, Project* p, Diagnostics* diag) {
@@ -178,6 +199,8 @@ void ReadSettings(const ConfigValue& root, Project* p, Diagnostics* diag) {
   if (log) ReadLog(*log, p, diag);
   const ConfigValue* metrics = Section(&r, "metrics", "addr", diag);
   if (metrics) ReadMetrics(*metrics, p, diag);
+  const ConfigValue* collector = Section(&r, "collector", "listen", diag);
+  if (collector) ReadCollector(*collector, p, diag);
   // Known top-level folders written as keys by mistake get a pointer to the right place.
   for (const ConfigEntry& e : root.entries) {
     if (e.key != "sources" && e.key != "sinks" && e.key != "streams") continue;

@@ -308,14 +308,14 @@ TEST(TopNTest, UpdatesOfSeveralRowsInOneBatch) {
   auto op = MakeTopN(o);
   ASSERT_NE(op, nullptr);
   LineSink out;
-  ASSERT_TRUE(op->ApplyChanges(0, {rows({{1, 2, 2}, {2, 1, 1}}),
-                                   {ChangeOp::kInsert, ChangeOp::kInsert}},
-                               &out)
+  ASSERT_TRUE(op->ApplyChanges(
+                    0, {rows({{1, 2, 2}, {2, 1, 1}}), {ChangeOp::kInsert, ChangeOp::kInsert}}, &out)
                   .ok());
   EXPECT_EQ(out.Take(), (Lines{"+I | 1 | 2 | 2 | 1"}));
-  ASSERT_TRUE(op->ApplyChanges(0, {rows({{1, 2, 2}, {1, 4, 4}, {2, 1, 1}, {2, 2, 2}}),
-                                   {ChangeOp::kUpdateBefore, ChangeOp::kUpdateAfter,
-                                    ChangeOp::kUpdateBefore, ChangeOp::kUpdateAfter}},
+  ASSERT_TRUE(op->ApplyChanges(0,
+                               {rows({{1, 2, 2}, {1, 4, 4}, {2, 1, 1}, {2, 2, 2}}),
+                                {ChangeOp::kUpdateBefore, ChangeOp::kUpdateAfter,
+                                 ChangeOp::kUpdateBefore, ChangeOp::kUpdateAfter}},
                                &out)
                   .ok());
   EXPECT_EQ(out.Take(), (Lines{"-D | 1 | 2 | 2 | 1", "+I | 2 | 1 | 1 | 1", "-U | 2 | 1 | 1 | 1",
@@ -684,7 +684,7 @@ TEST(TopNTest, RandomChangelogsEqualBruteForceRowNumber) {
 // churn frequent. The applied changelog is checked against the brute force after EVERY
 // batch (a wrong intermediate state is a wrong changelog even if a later batch hides it).
 void RunMixedBatchCase(std::mt19937_64& rng, int64_t limit, bool emit_rank, bool partitioned,
-                       int seed) {
+                       int seed, int num_batches = 40) {
   auto pick = [&](int64_t n) { return static_cast<int64_t>(rng() % static_cast<uint64_t>(n)); };
   TopNOptions o;
   o.input_schema = RandSchema();
@@ -705,6 +705,7 @@ void RunMixedBatchCase(std::mt19937_64& rng, int64_t limit, bool emit_rank, bool
   std::vector<RandRow> live;  // arrival order
   int64_t next_id = 0;
   int64_t ignored = 0;
+  int64_t inserted = 0;
   FinalState state(emit_rank);
   auto new_row = [&](std::optional<int64_t> p) {
     RandRow r;
@@ -723,7 +724,7 @@ void RunMixedBatchCase(std::mt19937_64& rng, int64_t limit, bool emit_rank, bool
       live.erase(it);
     }
   };
-  for (int batch = 0; batch < 40; ++batch) {
+  for (int batch = 0; batch < num_batches; ++batch) {
     std::vector<RandRow> rows;
     std::vector<ChangeOp> ops;
     std::vector<RandRow> batch_inserted;  // inserted by this batch (maybe retracted since)
@@ -736,6 +737,7 @@ void RunMixedBatchCase(std::mt19937_64& rng, int64_t limit, bool emit_rank, bool
         } else {
           live.push_back(r);
           batch_inserted.push_back(r);
+          ++inserted;
         }
         rows.push_back(std::move(r));
         ops.push_back(op);
@@ -744,10 +746,11 @@ void RunMixedBatchCase(std::mt19937_64& rng, int64_t limit, bool emit_rank, bool
       if (what < 4 || live.empty()) {  // a new row
         add(new_row(p), pick(2) ? ChangeOp::kInsert : ChangeOp::kUpdateAfter);
       } else if (what < 7) {  // an update: -U a live row, +U its new version
-        const RandRow old = pick(2) == 1 && !batch_inserted.empty()
-                                ? batch_inserted[static_cast<size_t>(
-                                      pick(static_cast<int64_t>(batch_inserted.size())))]
-                                : live[static_cast<size_t>(pick(static_cast<int64_t>(live.size())))];
+        const RandRow old =
+            pick(2) == 1 && !batch_inserted.empty()
+                ? batch_inserted[static_cast<size_t>(
+                      pick(static_cast<int64_t>(batch_inserted.size())))]
+                : live[static_cast<size_t>(pick(static_cast<int64_t>(live.size())))];
         RandRow updated = old;
         updated.o1 = pick(4);
         if (pick(3) == 0) updated.o2 = strings[static_cast<size_t>(pick(4))];
@@ -760,8 +763,7 @@ void RunMixedBatchCase(std::mt19937_64& rng, int64_t limit, bool emit_rank, bool
         add(live[static_cast<size_t>(pick(static_cast<int64_t>(live.size())))],
             pick(2) ? ChangeOp::kDelete : ChangeOp::kUpdateBefore);
       } else if (pick(2) == 0) {  // an identical duplicate of a live row
-        add(live[static_cast<size_t>(pick(static_cast<int64_t>(live.size())))],
-            ChangeOp::kInsert);
+        add(live[static_cast<size_t>(pick(static_cast<int64_t>(live.size())))], ChangeOp::kInsert);
       } else {  // a row TopN never saw
         RandRow r = new_row(p);
         r.id = -1 - r.id;
@@ -775,6 +777,9 @@ void RunMixedBatchCase(std::mt19937_64& rng, int64_t limit, bool emit_rank, bool
   }
   EXPECT_EQ(op->ignored_retractions(), ignored);
   EXPECT_EQ(op->stored_rows(), static_cast<int64_t>(live.size()));
+  if (num_batches > 40) {
+    EXPECT_LT(static_cast<int64_t>(op->state().alive.size()), inserted) << "no compaction ran";
+  }
 }
 
 TEST(TopNTest, RandomMixedBatchesEqualBruteForceRowNumberAfterEveryBatch) {
@@ -788,6 +793,11 @@ TEST(TopNTest, RandomMixedBatchesEqualBruteForceRowNumberAfterEveryBatch) {
         }
       }
     }
+  }
+  // Long runs: rows retracted and updated within batches pile up dead rows until
+  // compaction renumbers the slots.
+  for (const bool emit_rank : {false, true}) {
+    RunMixedBatchCase(rng, 3, emit_rank, true, 100, 500);
   }
 }
 
