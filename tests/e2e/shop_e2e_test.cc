@@ -119,6 +119,13 @@ void ExpectAggregateMatches(const std::string& project, const Expected& e) {
   EXPECT_EQ(QueryRow(project, "SELECT count(*) FROM (SELECT window_start, channel FROM "
                               "orders_per_minute GROUP BY 1, 2 HAVING count(*) > 1) d"),
             "0");
+  // The live top five (a top-N over a changelog) holds ranks 1..5 with the five largest
+  // unit counts the warehouse computes from every order line (ties may pick other ids).
+  EXPECT_EQ(QueryRow(project, "SELECT count(*), count(DISTINCT rn), min(rn), max(rn), "
+                              "string_agg(CAST(units AS VARCHAR), ',' ORDER BY rn) FROM best_sellers_live"),
+            "5,5,1,5," + QueryRow(project, "SELECT string_agg(CAST(units AS VARCHAR), ',' ORDER BY units DESC) "
+                                           "FROM (SELECT sum(quantity) AS units FROM order_items "
+                                           "GROUP BY product_id ORDER BY units DESC LIMIT 5) t"));
 }
 
 // `sluice build` over the stream tables a run left: every model builds, every schema test

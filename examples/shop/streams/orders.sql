@@ -42,3 +42,14 @@ INSERT INTO large_orders_feed
 SELECT order_id, customer_id, order_time, total, upper(country) AS country
 FROM shop.orders
 WHERE total >= 200 AND status <> 'cancelled';
+
+-- The five best-selling products by units ordered, kept live: a ROW_NUMBER() top-N over
+-- a continuous GROUP BY. The aggregate's updates move products up and down the ranking;
+-- the table is keyed by rn and always holds the current top five.
+CREATE MATERIALIZED VIEW best_sellers_live AS
+SELECT rn, product_id, units
+FROM (
+  SELECT product_id, units, ROW_NUMBER() OVER (ORDER BY units DESC) AS rn
+  FROM (SELECT product_id, sum(quantity) AS units FROM shop.order_items GROUP BY product_id) AS sold
+) AS ranked
+WHERE rn <= 5;
