@@ -120,7 +120,8 @@ struct TableRef {
   std::vector<Identifier> window_partition;
   // kSubquery: the query; its alias is `alias` (required).
   std::shared_ptr<const SelectStmt> subquery;
-  // kJoin: left and right items, the join type, and ON's condition.
+  // kJoin: left and right items, the join type, and ON's condition (null for FROM a, b:
+  // the enclosing SELECT's WHERE is the condition).
   JoinType join_type = JoinType::kInner;
   std::shared_ptr<const TableRef> left;
   std::shared_ptr<const TableRef> right;

@@ -85,9 +85,6 @@ Result<Identifier> Parser::ParseIdentifier(const char* what) {
 
 Status Parser::CheckUnsupportedAfterFrom() {
   const Token& t = Peek();
-  if (t.IsOperator(",")) {
-    return ctx_.NotSupported(t.pos, "reading several tables (FROM a, b); write a JOIN b ON a.x = b.y");
-  }
   if (t.IsKeyword("UNION") && !Peek(1).IsKeyword("ALL")) {
     return ctx_.NotSupported(t.pos, "UNION without ALL (it would keep every row ever seen to remove "
                                     "duplicates); write UNION ALL");
@@ -103,6 +100,18 @@ Result<TableRef> Parser::ParseFrom() {
   for (;;) {
     const Token& t = Peek();
     JoinType type = JoinType::kInner;
+    if (t.IsOperator(",")) {
+      // FROM a, b WHERE ...: an inner join whose condition is the WHERE clause.
+      Advance();
+      TableRef join;
+      join.kind = TableRefKind::kJoin;
+      join.pos = t.pos;
+      SLUICE_ASSIGN_OR_RETURN(TableRef right, ParseTableRef());
+      join.left = std::make_shared<const TableRef>(std::move(left));
+      join.right = std::make_shared<const TableRef>(std::move(right));
+      left = std::move(join);
+      continue;
+    }
     if (t.IsKeyword("JOIN")) {
       Advance();
     } else if (t.IsKeyword("INNER") && Peek(1).IsKeyword("JOIN")) {
@@ -151,12 +160,15 @@ Result<TableRef> Parser::ParseTableRef() {
       return Error(Peek(), "expected ')' to close the subquery but found " + Peek().Describe());
     }
     Advance();
-    if (Peek().IsKeyword("AS")) Advance();
-    if (Peek().kind != TokenKind::kQuotedIdentifier &&
-        (Peek().kind != TokenKind::kIdentifier || IsReserved(Peek()))) {
-      return Error(Peek(), "a subquery in FROM needs a name: (SELECT ...) AS name");
+    if (Peek().IsKeyword("AS")) {
+      Advance();
+      SLUICE_ASSIGN_OR_RETURN(ref.alias, ParseIdentifier("a subquery name after AS"));
+    } else if (Peek().kind == TokenKind::kQuotedIdentifier ||
+               (Peek().kind == TokenKind::kIdentifier && !IsReserved(Peek()))) {
+      SLUICE_ASSIGN_OR_RETURN(ref.alias, ParseIdentifier("a subquery name"));
     }
-    SLUICE_ASSIGN_OR_RETURN(ref.alias, ParseIdentifier("a subquery name"));
+    // Without a name (as Flink and PostgreSQL 16 allow) its columns are only reachable
+    // unqualified.
     return ref;
   }
   const bool table_call = Peek().IsKeyword("TABLE") && Peek(1).IsOperator("(");

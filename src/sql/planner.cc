@@ -214,10 +214,10 @@ class Planner {
           return ctx_.Invalid(owner.where->pos, "the bound on " + rank + " keeps no row");
         }
         SLUICE_ASSIGN_OR_RETURN(p.node, PlanTree(*ref.subquery, limit));
-        p.relation.table = ref.alias.name;
+        p.relation.table = ref.alias.name.empty() ? "(subquery)" : ref.alias.name;
         p.relation.schema = p.node->schema;
         RelationScope scope;
-        scope.qualifiers.push_back(ref.alias.name);
+        scope.qualifiers.push_back(p.relation.table);
         scope.count = p.node->schema->num_fields();
         p.relation.scopes.push_back(std::move(scope));
         return p;
@@ -246,10 +246,24 @@ class Planner {
       p.relation.scopes.push_back(std::move(scope));
     }
     Binder binder(ctx_, p.relation);
-    if (const ParsedExpr* agg = FindAggregateCall(*ref.join_on)) {
+    // FROM a, b: the WHERE clause joins them (for an inner join ON and WHERE agree; the
+    // WHERE is applied again above the join, which changes nothing).
+    const ParsedExpr* on_expr = ref.join_on.get();
+    if (on_expr == nullptr) {
+      if (ref.left->kind == TableRefKind::kJoin && !ref.left->join_on) {
+        return ctx_.NotSupported(ref.pos, "FROM with more than two comma-separated items; write "
+                                          "a JOIN b ON ... JOIN c ON ...");
+      }
+      if (!owner.where) {
+        return ctx_.NotSupported(ref.pos, "FROM a, b without a WHERE condition (a cross join keeps "
+                                          "unbounded state); join ON a key");
+      }
+      on_expr = owner.where.get();
+    }
+    if (const ParsedExpr* agg = FindAggregateCall(*on_expr)) {
       return ctx_.Invalid(agg->pos, "aggregate functions are not allowed in a join condition");
     }
-    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr on, binder.BindBoolean(*ref.join_on, "JOIN condition"));
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr on, binder.BindBoolean(*on_expr, "JOIN condition"));
     SLUICE_ASSIGN_OR_RETURN(JoinCondition cond, AnalyzeJoinCondition(std::move(on), nl, ctx_));
     PlanPtr j = NewNode(PlanKind::kJoin, ref.pos);
     j->schema = p.relation.schema;
@@ -275,7 +289,7 @@ class Planner {
         if (j->join->left_keys[k] == ls + 1 && j->join->right_keys[k] == rs + 1) end = true;
       }
       if (!start || !end) {
-        return ctx_.NotSupported(ref.join_on->pos,
+        return ctx_.NotSupported(on_expr->pos,
                                  "a join of two windowed streams that does not match their windows "
                                  "(add ON a.window_start = b.window_start AND a.window_end = "
                                  "b.window_end)");

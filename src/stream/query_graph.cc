@@ -204,8 +204,10 @@ Status QueryGraph::RunSelect(int n, const RecordBatchPtr& rows, const std::vecto
   Node& node = *nodes_[static_cast<size_t>(n)];
   const sql::PlanNode& p = *node.plan;
   if (!p.with_ops) {
+    // The input is append-only (an operator may still have sent all-+I ops): WHERE drops
+    // rows, so the ops of the input no longer line up; the output is all +I.
     SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr out, p.select->Evaluate(*rows));
-    return Deliver(n, out, ops);
+    return Deliver(n, out, nullptr);
   }
   // The ops travel as a trailing INT32 column through WHERE and the projection.
   auto op_column = std::make_shared<Column>(DataType::Int32());
