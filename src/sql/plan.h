@@ -56,6 +56,8 @@ struct PlanNode {
   // (so rows dropped by WHERE take their op with them).
   std::shared_ptr<CompiledSelect> select;
   bool with_ops = false;
+  // Per output column: the input column it passes through unchanged, or -1.
+  std::vector<int> passthrough;
 
   // kAggregate / kWindowAggregate: over inputs[0].
   std::shared_ptr<CompiledAggregate> aggregate;

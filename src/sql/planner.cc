@@ -265,6 +265,18 @@ class Planner {
     }
     SLUICE_ASSIGN_OR_RETURN(BoundExprPtr on, binder.BindBoolean(*on_expr, "JOIN condition"));
     SLUICE_ASSIGN_OR_RETURN(JoinCondition cond, AnalyzeJoinCondition(std::move(on), nl, ctx_));
+    // Time bounds drive state expiry by the watermark, which is only sound on event-time
+    // columns: those of streams (and their windows). Bounds between other columns (window
+    // starts an updating aggregate re-emits, computed times) stay plain conditions.
+    if (cond.has_time_bounds &&
+        !(IsEventTimeInput(*left.node, cond.left_time) && IsEventTimeInput(*right.node, cond.right_time))) {
+      BoundsToResidual(&cond, *p.relation.schema, nl);
+      if (cond.left_keys.empty()) {
+        return ctx_.NotSupported(on_expr->pos,
+                                 "a join whose only link is time bounds between columns that are not "
+                                 "event times of streams (state could never be freed); join on a key too");
+      }
+    }
     PlanPtr j = NewNode(PlanKind::kJoin, ref.pos);
     j->schema = p.relation.schema;
     j->join_type = ref.join_type;
@@ -304,12 +316,85 @@ class Planner {
     return p;
   }
 
+  // Whether `column` of `node`'s output is an event-time column of an append-only stream:
+  // a scanned column or a window bound of a window assignment, passed through Selects.
+  static bool IsEventTimeInput(const PlanNode& node, int column) {
+    if (!node.append_only || column < 0) return false;
+    switch (node.kind) {
+      case PlanKind::kScan:
+        return true;
+      case PlanKind::kWindowAssign:
+        return true;
+      case PlanKind::kSelect: {
+        if (column >= static_cast<int>(node.passthrough.size())) return false;
+        const int from = node.passthrough[static_cast<size_t>(column)];
+        return from >= 0 && IsEventTimeInput(*node.inputs[0], from);
+      }
+      default:
+        return false;
+    }
+  }
+
+  // Turns the condition's time bounds back into residual conjuncts
+  // (lower <= r.time - l.time <= upper).
+  static void BoundsToResidual(JoinCondition* cond, const Schema& schema, int nl) {
+    auto column = [&](int c) {
+      return ColumnRef(c, schema.field(c), SourcePos{});
+    };
+    auto shifted = [&](int64_t offset) {
+      BoundExprPtr add = std::make_unique<BoundExpr>();
+      add->op = BoundOp::kTimestampAddInterval;
+      add->type = DataType::Timestamp();
+      add->text = "time bound";
+      add->args.push_back(column(cond->left_time));
+      BoundExprPtr iv = std::make_unique<BoundExpr>();
+      iv->op = BoundOp::kConstant;
+      iv->type = DataType::Interval();
+      Interval v;
+      v.micros = offset;
+      iv->value = Value::FromInterval(v);
+      add->args.push_back(std::move(iv));
+      return add;
+    };
+    auto compare = [&](BoundOp op, int64_t offset) {
+      BoundExprPtr c = std::make_unique<BoundExpr>();
+      c->op = op;
+      c->type = DataType::Boolean();
+      c->text = "time bound";
+      c->args.push_back(column(nl + cond->right_time));
+      c->args.push_back(shifted(offset));
+      return c;
+    };
+    auto conj = [](BoundExprPtr a, BoundExprPtr b) {
+      if (!a) return b;
+      BoundExprPtr c = std::make_unique<BoundExpr>();
+      c->op = BoundOp::kAnd;
+      c->type = DataType::Boolean();
+      c->text = "join condition";
+      c->args.push_back(std::move(a));
+      c->args.push_back(std::move(b));
+      return c;
+    };
+    BoundExprPtr r = std::move(cond->residual);
+    if (cond->lower_us != INT64_MIN) r = conj(std::move(r), compare(BoundOp::kGe, cond->lower_us));
+    if (cond->upper_us != INT64_MAX) r = conj(std::move(r), compare(BoundOp::kLe, cond->upper_us));
+    cond->residual = std::move(r);
+    cond->has_time_bounds = false;
+    cond->left_time = -1;
+    cond->right_time = -1;
+    cond->lower_us = INT64_MIN;
+    cond->upper_us = INT64_MAX;
+  }
+
   // A stateless Select over `input`; carries change ops when the input has retractions.
   Result<PlanPtr> MakeSelect(BoundSelect bound, const PlanPtr& input) {
     PlanPtr n = NewNode(PlanKind::kSelect, bound.items.empty() ? SourcePos{} : bound.items[0]->pos);
     n->schema = bound.output_schema;
     n->append_only = input->append_only;
     n->unique_key = MapKey(bound, input->unique_key);
+    for (const BoundExprPtr& item : bound.items) {
+      n->passthrough.push_back(item->op == BoundOp::kColumn ? item->column : -1);
+    }
     if (!input->append_only) {
       n->with_ops = true;
       std::vector<Field> in = bound.input_schema->fields();
