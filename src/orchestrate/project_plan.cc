@@ -440,6 +440,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
       bool window_ok = true;
       for (const sql::PlanNode* w : windows) {
         const sql::WindowInfo& window = w->aggregate->window();
+        if (window.processing_time) continue;  // closes on the wall clock, not the watermark
         const std::string& ts = window.source_schema->field(window.time_column).name;
         if (!wm.column.empty() && !EqualsIgnoreCase(wm.column, ts)) {
           diag->Error(where, "the window's event time is '" + ts + "' but " + wm.location.ToString() +

@@ -113,6 +113,9 @@ struct TableRef {
   WindowKind window = WindowKind::kNone;
   SourcePos window_pos;
   Identifier time_column;
+  // The time column was written PROCTIME(): a processing-time window (time_column is then
+  // "proctime", a column the planner computes).
+  bool processing_time = false;
   ParsedExprPtr window_size;
   ParsedExprPtr window_slide;  // HOP: slide; CUMULATE: step
   // SESSION(TABLE src PARTITION BY k1, k2, DESCRIPTOR(ts), gap): window_size is the gap;

@@ -252,7 +252,17 @@ Status Parser::ParseWindowCall(TableRef* ref) {
     Advance();
     Advance();
   }
-  SLUICE_ASSIGN_OR_RETURN(ref->time_column, ParseIdentifier("the event-time column"));
+  if (Peek().IsKeyword("PROCTIME") && Peek(1).IsOperator("(") && Peek(2).IsOperator(")")) {
+    // A processing-time window: rows belong to the window of the wall-clock time they are
+    // processed at.
+    ref->processing_time = true;
+    ref->time_column = Identifier{"proctime", false, Peek().pos};
+    Advance();
+    Advance();
+    Advance();
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(ref->time_column, ParseIdentifier("the event-time column"));
+  }
   if (descriptor) SLUICE_RETURN_NOT_OK(Expect(")"));
   SLUICE_RETURN_NOT_OK(Expect(","));
   SLUICE_ASSIGN_OR_RETURN(ParsedExprPtr first, ParseExpr(0));

@@ -147,7 +147,9 @@ class Planner {
     if (s.from.window != WindowKind::kNone && from.node->kind != PlanKind::kScan) {
       return ctx_.NotSupported(s.from.window_pos, "a window over a subquery or join");
     }
+    if (s.from.processing_time) SLUICE_RETURN_NOT_OK(AddProcTime(s.from, &from));
     SLUICE_ASSIGN_OR_RETURN(BoundSelect bound, BindSelectOver(s, from.relation, ctx_));
+    bound.window_processing_time = s.from.processing_time;
     if (bound.aggregate) return PlanAggregate(std::move(bound), from.node, s);
     if (bound.window != WindowKind::kNone) {
       // SELECT ... FROM TUMBLE(...) without aggregation: assign windows, then select.
@@ -175,6 +177,33 @@ class Planner {
     n->schema = w.input_schema;
     n->inputs.push_back(scan);
     return n;
+  }
+
+  // TUMBLE(stream, PROCTIME(), ...): a Select over the scan appends column `proctime`,
+  // the wall-clock time of each batch, which the window then uses.
+  Status AddProcTime(const TableRef& ref, Planned* from) {
+    const Schema& in = *from->node->schema;
+    if (in.FieldIndex("proctime") >= 0) {
+      return ctx_.Invalid(ref.time_column.pos, "the stream already has a column named proctime; "
+                                               "PROCTIME() windows add one");
+    }
+    BoundSelect sel;
+    sel.input_table = from->relation.table;
+    sel.input_schema = from->node->schema;
+    std::vector<Field> fields = in.fields();
+    for (int i = 0; i < in.num_fields(); ++i) sel.items.push_back(ColumnRef(i, in.field(i), ref.pos));
+    auto now = std::make_unique<BoundExpr>();
+    now->op = BoundOp::kProcTime;
+    now->type = DataType::Timestamp();
+    now->pos = ref.time_column.pos;
+    now->text = "PROCTIME()";
+    sel.items.push_back(std::move(now));
+    fields.push_back(Field{"proctime", DataType::Timestamp(), false});
+    sel.output_schema = MakeSchema(std::move(fields));
+    SLUICE_ASSIGN_OR_RETURN(from->node, MakeSelect(std::move(sel), from->node));
+    from->relation.schema = from->node->schema;
+    from->relation.scopes.back().count = from->node->schema->num_fields();
+    return Status::OK();
   }
 
   // `direct`: ref is the FROM of `owner` itself (a window there is bound with the SELECT);
