@@ -1,5 +1,7 @@
 #include "stream/window_assign.h"
 
+#include <algorithm>
+
 #include "core/time.h"
 
 namespace sluice::stream {
@@ -22,6 +24,33 @@ void AppendRefused(const RecordBatch& input, const std::vector<int32_t>& sel,
   refused->rows = std::make_shared<const RecordBatch>(input.schema(), std::move(cols), total);
   for (std::string& r : *reasons) refused->reasons.push_back(std::move(r));
   reasons->clear();
+}
+
+RecordBatchPtr GatherWithWindows(const RecordBatch& input, const std::vector<int32_t>& take,
+                                 const int64_t* starts, const int64_t* ends, SchemaPtr schema) {
+  const int64_t n = input.num_rows();
+  const int64_t m = static_cast<int64_t>(take.size());
+  bool identity = m == n;
+  for (int64_t j = 0; identity && j < m; ++j) identity = take[static_cast<size_t>(j)] == j;
+  std::vector<ColumnPtr> cols;
+  for (int c = 0; c < input.num_columns(); ++c) {
+    if (identity) {
+      cols.push_back(input.column_ptr(c));
+      continue;
+    }
+    auto col = std::make_shared<Column>(input.column(c).type());
+    col->AppendSelected(input.column(c), take.data(), m);
+    cols.push_back(std::move(col));
+  }
+  auto start = std::make_shared<Column>(DataType::Timestamp());
+  auto end = std::make_shared<Column>(DataType::Timestamp());
+  start->ResizeFixed(m);
+  end->ResizeFixed(m);
+  std::copy(starts, starts + m, start->mutable_values<int64_t>());
+  std::copy(ends, ends + m, end->mutable_values<int64_t>());
+  cols.push_back(std::move(start));
+  cols.push_back(std::move(end));
+  return std::make_shared<const RecordBatch>(std::move(schema), std::move(cols), m);
 }
 
 WindowAssign::WindowAssign(SchemaPtr source_schema, int time_column, WindowSpec spec)
@@ -57,31 +86,9 @@ Result<RecordBatchPtr> WindowAssign::Assign(const RecordBatch& input) {
     AppendWindows(spec_, t[i], &starts_, &ends_);
     take_.insert(take_.end(), starts_.size() - before, static_cast<int32_t>(i));
   }
-  const int64_t m = static_cast<int64_t>(take_.size());
-  // Nothing refused and m == n: every row exactly once, in order (TUMBLE).
-  const bool identity = refused_.empty() && m == n;
-  std::vector<ColumnPtr> cols;
-  for (int c = 0; c < input.num_columns(); ++c) {
-    if (identity) {
-      cols.push_back(input.column_ptr(c));
-      continue;
-    }
-    auto col = std::make_shared<Column>(input.column(c).type());
-    col->AppendSelected(input.column(c), take_.data(), m);
-    cols.push_back(std::move(col));
-  }
-  auto start = std::make_shared<Column>(DataType::Timestamp());
-  auto end = std::make_shared<Column>(DataType::Timestamp());
-  start->Reserve(m);
-  end->Reserve(m);
-  for (int64_t j = 0; j < m; ++j) {
-    start->Append<int64_t>(starts_[static_cast<size_t>(j)]);
-    end->Append<int64_t>(ends_[static_cast<size_t>(j)]);
-  }
-  cols.push_back(std::move(start));
-  cols.push_back(std::move(end));
+  RecordBatchPtr out = GatherWithWindows(input, take_, starts_.data(), ends_.data(), output_schema_);
   AppendRefused(input, refused_, &reasons, &refused_rows_);
-  return std::make_shared<const RecordBatch>(output_schema_, std::move(cols), m);
+  return out;
 }
 
 RefusedRows WindowAssign::TakeRefusedRows() {

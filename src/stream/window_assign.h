@@ -86,6 +86,12 @@ class WindowAssign {
   RefusedRows refused_rows_;
 };
 
+// The rows take[0..m) of `input` (its own columns, shared, when `take` is every row once in
+// order) followed by window_start = starts[j] and window_end = ends[j], as a batch of
+// `schema`. Shared by the window assignment and the windowed operators.
+RecordBatchPtr GatherWithWindows(const RecordBatch& input, const std::vector<int32_t>& take,
+                                 const int64_t* starts, const int64_t* ends, SchemaPtr schema);
+
 // Appends the rows `sel` of `input` to `refused` with `reasons` (moved), keeping
 // `input`'s schema. Shared by the windowed operators.
 void AppendRefused(const RecordBatch& input, const std::vector<int32_t>& sel,
