@@ -461,7 +461,10 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
           diag->Error(where, graph.status().message(), "");
           continue;
         }
-        for (const StreamRef* r : refs) q.input_streams.push_back(r->stream);
+        // The graph numbers its inputs itself: port i reads input_tables()[i].
+        for (const std::string& table : (*graph)->input_tables()) {
+          q.input_streams.push_back(catalog.Ref(table)->stream);
+        }
         q.op = std::move(graph).value();
       }
       q.sink = slot;

@@ -151,6 +151,10 @@ class Planner {
     SLUICE_ASSIGN_OR_RETURN(BoundSelect bound, BindSelectOver(s, from.relation, ctx_));
     bound.window_processing_time = s.from.processing_time;
     if (bound.aggregate) return PlanAggregate(std::move(bound), from.node, s);
+    if (bound.window != WindowKind::kNone && bound.rank_item >= 0) {
+      return ctx_.NotSupported(bound.rank_pos, "ROW_NUMBER() over a window table function "
+                                               "(window top-N); rank an aggregate of the window instead");
+    }
     if (bound.window != WindowKind::kNone) {
       // SELECT ... FROM TUMBLE(...) without aggregation: assign windows, then select.
       PlanPtr assign = MakeWindowAssign(bound, from.node, s.from.window_pos);
@@ -337,6 +341,8 @@ class Planner {
       }
       j->left_expiry = ls + 1;
       j->right_expiry = rs + 1;
+      // Rows leave the state when their window ends, not by time bounds.
+      if (j->join->has_time_bounds) BoundsToResidual(j->join.get(), *j->schema, nl);
       j->left_event_time = left.node->time_column;
       j->right_event_time = right.node->time_column;
     }
@@ -353,7 +359,8 @@ class Planner {
       case PlanKind::kScan:
         return true;
       case PlanKind::kWindowAssign:
-        return true;
+        // The stream's own columns; window_start/window_end are not event times.
+        return column < node.inputs[0]->schema->num_fields() && IsEventTimeInput(*node.inputs[0], column);
       case PlanKind::kSelect: {
         if (column >= static_cast<int>(node.passthrough.size())) return false;
         const int from = node.passthrough[static_cast<size_t>(column)];
@@ -548,7 +555,7 @@ class Planner {
     top->limit = limit;
     top->emit_rank = true;
     std::vector<Field> top_fields = prepared->schema->fields();
-    top_fields.push_back(Field{"rn", DataType::Int64(), false});
+    top_fields.push_back(Field{"__rank", DataType::Int64(), false});
     top->schema = MakeSchema(std::move(top_fields));
     top->append_only = false;
     top->inputs.push_back(prepared);

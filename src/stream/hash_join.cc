@@ -196,6 +196,12 @@ void HashJoin::Classify(int port, const RecordBatch& in) {
       expire_[static_cast<size_t>(i)] =
           port == 0 ? Clamp(static_cast<__int128>(t[i]) + upper_ + 1)
                     : Clamp(static_cast<__int128>(t[i]) - lower_ + 1);
+      // State was dropped assuming rows to come are not behind the watermark: a row that
+      // is may have lost partners already, so it is late whatever its own expiry.
+      if (wm != INT64_MIN && t[i] < wm) {
+        refuse(i, "late: the event time " + FormatTimestamp(t[i]) + " is behind the join watermark " +
+                      FormatTimestamp(wm));
+      }
     }
   }
   if (expiry_col_[port] >= 0) {

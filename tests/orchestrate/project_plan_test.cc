@@ -231,3 +231,32 @@ TEST_F(PlanTest, CreateSourceNamesConflictsAndMissingConnectors) {
 
 }  // namespace
 }  // namespace sluice::orchestrate
+
+namespace sluice::orchestrate {
+namespace {
+
+// Port i of a query graph reads input_tables()[i]; the pipeline must route that stream to
+// it, also when a bare stream sits left of a subquery (the graph numbers inputs bottom-up).
+TEST_F(PlanTest, JoinInputsAreRoutedToTheirPorts) {
+  Write("streams/a.sql",
+        "CREATE MATERIALIZED VIEW o AS SELECT o.order_id, c.name\n"
+        "FROM shop.orders o JOIN (SELECT customer_id, name FROM shop.customers) c\n"
+        "ON o.customer_id = c.customer_id;\n");
+  Diagnostics d;
+  ProjectPlan plan = Plan(&d);
+  ASSERT_FALSE(d.has_errors()) << d.ToString();
+  ASSERT_EQ(plan.pipelines.size(), 1u);
+  const stream::PipelineSpec& ps = plan.pipelines[0];
+  ASSERT_EQ(ps.queries.size(), 1u);
+  auto* graph = dynamic_cast<stream::QueryGraph*>(ps.queries[0].op.get());
+  ASSERT_NE(graph, nullptr);
+  const auto& streams = ps.source->streams();
+  ASSERT_EQ(ps.queries[0].input_streams.size(), graph->input_tables().size());
+  for (size_t port = 0; port < graph->input_tables().size(); ++port) {
+    const std::string& want = graph->input_tables()[port];
+    EXPECT_EQ("shop." + streams[static_cast<size_t>(ps.queries[0].input_streams[port])].name, want);
+  }
+}
+
+}  // namespace
+}  // namespace sluice::orchestrate

@@ -56,7 +56,7 @@ TEST(Planner, TopNIsKeyedByPartitionAndRank) {
                   "(PARTITION BY auction ORDER BY price DESC) AS rn FROM bid) t WHERE rn <= 3"),
             "Select (changelog) [auction, price, rn] key(auction, rn)\n"
             "  Select (changelog) [auction, price, rn] key(auction, rn)\n"
-            "    TopN limit 3 (changelog) [auction, price, __partition0, __order0, rn]\n"
+            "    TopN limit 3 (changelog) [auction, price, __partition0, __order0, __rank]\n"
             "      Select (append-only) [auction, price, __partition0, __order0]\n"
             "        Scan bid (append-only) [auction, bidder, price, date_time]\n");
 }
