@@ -61,30 +61,15 @@ RecordBatchPtr SessionWindow::Expand(const RecordBatch& input) {
       take_.push_back(static_cast<int32_t>(i));
     }
   }
-  const int64_t m = static_cast<int64_t>(take_.size());
-  std::vector<ColumnPtr> cols;
-  for (int c = 0; c < input.num_columns(); ++c) {
-    if (m == n) {
-      cols.push_back(input.column_ptr(c));
-      continue;
-    }
-    auto col = std::make_shared<Column>(input.column(c).type());
-    col->AppendSelected(input.column(c), take_.data(), m);
-    cols.push_back(std::move(col));
+  // A row's own session is [t, t + gap) until merged.
+  const size_t m = take_.size();
+  std::vector<int64_t> starts(m);
+  std::vector<int64_t> ends(m);
+  for (size_t j = 0; j < m; ++j) {
+    starts[j] = t[take_[j]];
+    ends[j] = starts[j] + gap_;
   }
-  auto start = std::make_shared<Column>(DataType::Timestamp());
-  auto end = std::make_shared<Column>(DataType::Timestamp());
-  start->ResizeFixed(m);
-  end->ResizeFixed(m);
-  int64_t* s = start->mutable_values<int64_t>();
-  int64_t* e = end->mutable_values<int64_t>();
-  for (int64_t j = 0; j < m; ++j) {
-    s[j] = t[take_[static_cast<size_t>(j)]];
-    e[j] = s[j] + gap_;
-  }
-  cols.push_back(std::move(start));
-  cols.push_back(std::move(end));
-  return std::make_shared<const RecordBatch>(query_->input_schema(), std::move(cols), m);
+  return GatherWithWindows(input, take_, starts.data(), ends.data(), query_->input_schema());
 }
 
 void SessionWindow::EncodeKey(const RecordBatch& prepared, int64_t row) {

@@ -69,30 +69,7 @@ RecordBatchPtr WindowAggregate::Expand(const RecordBatch& input) {
                                             t[i], lateness_));
     }
   }
-  const int64_t m = static_cast<int64_t>(take_.size());
-  std::vector<ColumnPtr> cols;
-  // Every row once, in order (TUMBLE, nothing refused): reuse the input's columns.
-  const bool identity = refused_.empty() && m == n;
-  for (int c = 0; c < input.num_columns(); ++c) {
-    if (identity) {
-      cols.push_back(input.column_ptr(c));
-      continue;
-    }
-    auto col = std::make_shared<Column>(input.column(c).type());
-    col->AppendSelected(input.column(c), take_.data(), m);
-    cols.push_back(std::move(col));
-  }
-  auto start = std::make_shared<Column>(DataType::Timestamp());
-  auto end = std::make_shared<Column>(DataType::Timestamp());
-  start->Reserve(m);
-  end->Reserve(m);
-  for (int64_t j = 0; j < m; ++j) {
-    start->Append<int64_t>(starts_[static_cast<size_t>(j)]);
-    end->Append<int64_t>(ends_[static_cast<size_t>(j)]);
-  }
-  cols.push_back(std::move(start));
-  cols.push_back(std::move(end));
-  return std::make_shared<const RecordBatch>(query_->input_schema(), std::move(cols), m);
+  return GatherWithWindows(input, take_, starts_.data(), ends_.data(), query_->input_schema());
 }
 
 Status WindowAggregate::Apply(const RecordBatch& input, ChangeSink* out) {
