@@ -1,6 +1,7 @@
 #include "nexmark_bench.h"
 
 #include <duckdb.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <cstring>
@@ -10,9 +11,9 @@
 #include "bench_setup.h"
 #include "core/hash.h"
 #include "core/time.h"
-#include "stream/group_aggregate.h"
-#include "stream/window_aggregate.h"
+#include "sql/plan.h"
 #include "sql/sql.h"
+#include "stream/query_graph.h"
 
 namespace sluice::bench {
 
@@ -27,6 +28,7 @@ class RowHasher {
  public:
   void Start(int64_t rows) { hashes_.assign(static_cast<size_t>(rows), 0x5eed); }
   void Add(int64_t row, uint64_t cell) { hashes_[static_cast<size_t>(row)] = HashCombine(hashes_[static_cast<size_t>(row)], cell); }
+  uint64_t Get(int64_t row) const { return hashes_[static_cast<size_t>(row)]; }
   void Finish(uint64_t* checksum) {
     for (uint64_t h : hashes_) *checksum += h;
   }
@@ -75,25 +77,63 @@ void HashSluiceColumn(const Column& c, RowHasher* h) {
 
 // --- sluice --------------------------------------------------------------------------
 
-Result<int> BidStream(const connectors::Source& source) {
-  const auto& streams = source.streams();
-  for (size_t i = 0; i < streams.size(); ++i) {
-    if (streams[i].name == "bid") return static_cast<int>(i);
-  }
-  return Status::Internal("the nexmark generator has no bid stream");
-}
-
-class BidCatalog final : public sql::Catalog {
+// The generator's three streams (person, auction, bid) under their Nexmark names.
+class NexmarkCatalog final : public sql::Catalog {
  public:
-  explicit BidCatalog(SchemaPtr bid) : bid_(std::move(bid)) {}
+  explicit NexmarkCatalog(const std::vector<connectors::StreamInfo>& streams) : streams_(streams) {}
   SchemaPtr FindTable(std::string_view name) const override {
-    return EqualsIgnoreCase(name, "bid") ? bid_ : nullptr;
+    for (const auto& s : streams_) {
+      if (EqualsIgnoreCase(name, s.name)) return s.schema;
+    }
+    return nullptr;
   }
-  std::vector<std::string> TableNames() const override { return {"bid"}; }
+  std::vector<std::string> TableNames() const override {
+    std::vector<std::string> out;
+    for (const auto& s : streams_) out.push_back(s.name);
+    return out;
+  }
 
  private:
-  SchemaPtr bid_;
+  std::vector<connectors::StreamInfo> streams_;
 };
+
+// Folds a changelog into the multiset checksum: +I/+U add the row's hash, -U/-D
+// subtract it (wrapping); the row count moves by +1/-1 likewise.
+class ChecksumSink final : public stream::ChangeSink {
+ public:
+  ChecksumSink(QueryOutput* out, bool checksum) : out_(out), checksum_(checksum) {}
+  Status Emit(const warehouse::ChangeBatch& c) override {
+    const RecordBatch& r = *c.rows;
+    if (r.num_rows() != static_cast<int64_t>(c.ops.size())) return Status::Internal("change ops and rows differ in length");
+    if (checksum_) {
+      hasher_.Start(r.num_rows());
+      for (int col = 0; col < r.num_columns(); ++col) HashSluiceColumn(r.column(col), &hasher_);
+    }
+    for (size_t i = 0; i < c.ops.size(); ++i) {
+      const bool add = c.ops[i] == warehouse::ChangeOp::kInsert || c.ops[i] == warehouse::ChangeOp::kUpdateAfter;
+      out_->rows += add ? 1 : -1;
+      if (checksum_) {
+        const uint64_t h = hasher_.Get(static_cast<int64_t>(i));
+        out_->checksum += add ? h : 0 - h;
+      }
+    }
+    return Status::OK();
+  }
+
+ private:
+  QueryOutput* out_;
+  bool checksum_;
+  RowHasher hasher_;
+};
+
+// Fails when any operator of `graph` refused rows (late or bad): the comparison with
+// DuckDB would be over different inputs.
+Status CheckNothingRefused(const NexmarkQuery& q, stream::QueryGraph* graph) {
+  stream::RefusedRows r = graph->TakeRefusedRows();
+  if (r.rows == nullptr || r.rows->num_rows() == 0) return Status::OK();
+  return Status::Invalid(std::string(q.name) + ": an operator refused " + std::to_string(r.rows->num_rows()) +
+                         " input row(s), e.g. " + (r.reasons.empty() ? std::string("?") : r.reasons[0]));
+}
 
 // --- DuckDB --------------------------------------------------------------------------
 
@@ -110,24 +150,24 @@ duckdb_type DuckType(TypeId id) {
   }
 }
 
-// Copies one sluice column into a DuckDB vector.
-void CopyToVector(const Column& c, duckdb_vector v) {
-  const int64_t n = c.length();
+// Copies rows [off, off + n) of one sluice column into a DuckDB vector.
+void CopyToVector(const Column& c, int64_t off, int64_t n, duckdb_vector v) {
   if (c.has_nulls()) {
     duckdb_vector_ensure_validity_writable(v);
     uint64_t* validity = duckdb_vector_get_validity(v);
     for (int64_t i = 0; i < n; ++i) {
-      if (c.IsNull(i)) duckdb_validity_set_row_invalid(validity, static_cast<idx_t>(i));
+      if (c.IsNull(off + i)) duckdb_validity_set_row_invalid(validity, static_cast<idx_t>(i));
     }
   }
   if (c.type().id == TypeId::kVarchar) {
     for (int64_t i = 0; i < n; ++i) {
-      const std::string_view s = c.GetString(i);
+      const std::string_view s = c.GetString(off + i);
       duckdb_vector_assign_string_element_len(v, static_cast<idx_t>(i), s.data(), s.size());
     }
     return;
   }
-  std::memcpy(duckdb_vector_get_data(v), c.data_buffer().data(), static_cast<size_t>(n * c.type().ByteWidth()));
+  const int64_t width = c.type().ByteWidth();
+  std::memcpy(duckdb_vector_get_data(v), c.data_buffer().data() + off * width, static_cast<size_t>(n * width));
 }
 
 // The type name of a DuckDB result column ("DECIMAL(18,3)") and whether the checksum
@@ -192,67 +232,55 @@ std::string JsonString(const std::string& s) {
 
 }  // namespace
 
-Result<QueryOutput> RunNexmarkInSluice(const NexmarkQuery& q, int64_t events, uint64_t seed,
-                                       bool checksum) {
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> source, OpenGenerator("nexmark", seed, events, "nexmark"));
-  SLUICE_ASSIGN_OR_RETURN(int bid, BidStream(*source));
-  BidCatalog catalog(source->streams()[static_cast<size_t>(bid)].schema);
+Result<sql::PlanPtr> PlanNexmarkQuery(const NexmarkQuery& q) {
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> source, OpenGenerator("nexmark", 1, 1, "nexmark"));
+  const NexmarkCatalog catalog(source->streams());
   const std::string file = "nexmark/" + std::string(q.name) + ".sql";
   SLUICE_ASSIGN_OR_RETURN(auto stmt, sql::ParseSelect(q.sluice_sql, file));
-  SLUICE_ASSIGN_OR_RETURN(sql::CompiledQuery query,
-                          sql::CompileSelectQuery(*stmt, catalog, q.sluice_sql, file));
+  return sql::PlanQuery(*stmt, catalog, sql::PlanOptions{}, sql::ErrorContext{q.sluice_sql, file});
+}
+
+Result<QueryOutput> RunNexmarkInSluice(const NexmarkQuery& q, int64_t events, uint64_t seed,
+                                       bool checksum) {
+  SLUICE_ASSIGN_OR_RETURN(sql::PlanPtr plan, PlanNexmarkQuery(q));
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> source, OpenGenerator("nexmark", seed, events, "nexmark"));
+  stream::QueryGraphOptions options;
+  options.watermark_delay_us = kNexmarkWatermarkDelayUs;
+  options.error_context = sql::ErrorContext{q.sluice_sql, "nexmark/" + std::string(q.name) + ".sql"};
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<stream::QueryGraph> graph, stream::QueryGraph::Make(plan, options));
+  // Per generator stream, the graph ports that read it.
+  const auto& streams = source->streams();
+  std::vector<std::vector<int>> ports(streams.size());
+  for (int p = 0; p < graph->num_inputs(); ++p) {
+    bool found = false;
+    for (size_t s = 0; s < streams.size(); ++s) {
+      if (EqualsIgnoreCase(graph->input_tables()[static_cast<size_t>(p)], streams[s].name)) {
+        ports[s].push_back(p);
+        found = true;
+      }
+    }
+    if (!found) return Status::Internal("query graph reads an unknown stream " + graph->input_tables()[static_cast<size_t>(p)]);
+  }
   QueryOutput out;
-  const SchemaPtr out_schema = query.output_schema();
+  const SchemaPtr out_schema = graph->output_schema();
   for (int i = 0; i < out_schema->num_fields(); ++i) {
     out.types += (i ? ", " : "") + DuckTypeName(out_schema->field(i).type);
   }
-  RowHasher hasher;
-  auto take = [&](const RecordBatch& r) {
-    out.rows += r.num_rows();
-    if (checksum) {
-      hasher.Start(r.num_rows());
-      for (int c = 0; c < r.num_columns(); ++c) HashSluiceColumn(r.column(c), &hasher);
-      hasher.Finish(&out.checksum);
-    }
-  };
-  // Stateful queries: only final (+I) rows compare with DuckDB's batch answer.
-  struct FinalRows final : stream::ChangeSink {
-    Status Emit(const warehouse::ChangeBatch& c) override {
-      for (warehouse::ChangeOp op : c.ops) {
-        if (op != warehouse::ChangeOp::kInsert) return Status::Internal("expected final rows only");
-      }
-      take(*c.rows);
-      return Status::OK();
-    }
-    explicit FinalRows(std::function<void(const RecordBatch&)> f) : take(std::move(f)) {}
-    std::function<void(const RecordBatch&)> take;
-  } sink(take);
-  std::unique_ptr<stream::StreamOperator> op;
-  if (query.aggregate && query.aggregate->window().kind != sql::WindowKind::kNone) {
-    op = std::make_unique<stream::WindowAggregate>(std::move(query.aggregate), 0);
-  } else if (query.aggregate) {
-    op = std::make_unique<stream::GroupAggregate>(std::move(query.aggregate));
-  }
+  ChecksumSink sink(&out, checksum);
   std::vector<connectors::SourceBatch> batches;
   for (;;) {
     batches.clear();
     SLUICE_ASSIGN_OR_RETURN(connectors::ReadState state, source->Next(&batches, connectors::kNoRecordLimit));
     for (const auto& b : batches) {
-      if (b.stream != bid) continue;
-      if (op) {
-        SLUICE_RETURN_NOT_OK(op->Apply(*b.batch, &sink));
-        stream::RefusedRows late = op->TakeRefusedRows();
-        if (late.rows != nullptr && late.rows->num_rows() > 0) {
-          return Status::Internal(std::string(q.name) + ": " + late.reasons[0]);
-        }
-        continue;
+      for (int p : ports[static_cast<size_t>(b.stream)]) {
+        SLUICE_RETURN_NOT_OK(graph->ApplyInput(p, *b.batch, &sink));
+        SLUICE_RETURN_NOT_OK(CheckNothingRefused(q, graph.get()));
       }
-      SLUICE_ASSIGN_OR_RETURN(RecordBatchPtr r, query.select->Evaluate(*b.batch));
-      take(*r);
     }
     if (state == connectors::ReadState::kEnd) break;
   }
-  if (op) SLUICE_RETURN_NOT_OK(op->Finish(&sink));
+  SLUICE_RETURN_NOT_OK(graph->Finish(&sink));
+  SLUICE_RETURN_NOT_OK(CheckNothingRefused(q, graph.get()));
   SLUICE_RETURN_NOT_OK(source->Close());
   return out;
 }
@@ -290,24 +318,28 @@ Result<std::unique_ptr<NexmarkDuckDb>> NexmarkDuckDb::Load(int64_t events, uint6
   }
   SLUICE_RETURN_NOT_OK(impl->Exec("SET threads = 1"));
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> source, OpenGenerator("nexmark", seed, events, "nexmark"));
-  SLUICE_ASSIGN_OR_RETURN(int bid, BidStream(*source));
-  const Schema& schema = *source->streams()[static_cast<size_t>(bid)].schema;
-  std::string ddl = "CREATE TABLE bid (";
-  std::vector<duckdb_logical_type> types;
-  for (int i = 0; i < schema.num_fields(); ++i) {
-    const duckdb_type t = DuckType(schema.field(i).type.id);
-    if (t == DUCKDB_TYPE_INVALID) return Status::Internal("bid column type without a DuckDB mapping");
-    ddl += (i ? ", " : "") + schema.field(i).name + " " + DuckTypeName(schema.field(i).type);
-    types.push_back(duckdb_create_logical_type(t));
-  }
-  SLUICE_RETURN_NOT_OK(impl->Exec(ddl + ")"));
-  duckdb_appender app = nullptr;
+  const auto& streams = source->streams();
+  // One table and appender per stream, with the stream's name and columns.
+  std::vector<std::vector<duckdb_logical_type>> types(streams.size());
+  std::vector<duckdb_appender> apps(streams.size(), nullptr);
   Status st;
-  if (duckdb_appender_create(impl->con, nullptr, "bid", &app) != DuckDBSuccess) {
-    st = Status::Internal("cannot create a DuckDB appender");
+  for (size_t s = 0; s < streams.size() && st.ok(); ++s) {
+    const Schema& schema = *streams[s].schema;
+    std::string ddl = "CREATE TABLE " + streams[s].name + " (";
+    for (int i = 0; i < schema.num_fields(); ++i) {
+      const duckdb_type t = DuckType(schema.field(i).type.id);
+      if (t == DUCKDB_TYPE_INVALID) return Status::Internal(streams[s].name + " column type without a DuckDB mapping");
+      ddl += (i ? ", " : "") + schema.field(i).name + " " + DuckTypeName(schema.field(i).type);
+      types[s].push_back(duckdb_create_logical_type(t));
+    }
+    st = impl->Exec(ddl + ")");
+    if (st.ok() && duckdb_appender_create(impl->con, nullptr, streams[s].name.c_str(), &apps[s]) != DuckDBSuccess) {
+      st = Status::Internal("cannot create a DuckDB appender");
+    }
   }
   auto db = std::unique_ptr<NexmarkDuckDb>(new NexmarkDuckDb(std::move(impl)));
   std::vector<connectors::SourceBatch> batches;
+  const int64_t chunk_rows = static_cast<int64_t>(duckdb_vector_size());
   while (st.ok()) {
     batches.clear();
     Result<connectors::ReadState> state = source->Next(&batches, connectors::kNoRecordLimit);
@@ -316,29 +348,31 @@ Result<std::unique_ptr<NexmarkDuckDb>> NexmarkDuckDb::Load(int64_t events, uint6
       break;
     }
     for (const auto& b : batches) {
-      if (b.stream != bid || !st.ok()) continue;
-      const int64_t n = b.batch->num_rows();
-      if (n > static_cast<int64_t>(duckdb_vector_size())) {
-        st = Status::Internal("generator batch larger than a DuckDB chunk");
-        break;
+      const size_t s = static_cast<size_t>(b.stream);
+      for (int64_t off = 0; off < b.batch->num_rows() && st.ok(); off += chunk_rows) {
+        const int64_t n = std::min(chunk_rows, b.batch->num_rows() - off);
+        duckdb_data_chunk chunk = duckdb_create_data_chunk(types[s].data(), types[s].size());
+        for (int c = 0; c < b.batch->num_columns(); ++c) {
+          CopyToVector(b.batch->column(c), off, n, duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(c)));
+        }
+        duckdb_data_chunk_set_size(chunk, static_cast<idx_t>(n));
+        if (duckdb_append_data_chunk(apps[s], chunk) != DuckDBSuccess) {
+          st = Status::Internal(std::string("DuckDB append: ") + duckdb_appender_error(apps[s]));
+        }
+        duckdb_destroy_data_chunk(&chunk);
       }
-      duckdb_data_chunk chunk = duckdb_create_data_chunk(types.data(), types.size());
-      for (int c = 0; c < b.batch->num_columns(); ++c) {
-        CopyToVector(b.batch->column(c), duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(c)));
-      }
-      duckdb_data_chunk_set_size(chunk, static_cast<idx_t>(n));
-      if (duckdb_append_data_chunk(app, chunk) != DuckDBSuccess) {
-        st = Status::Internal(std::string("DuckDB append: ") + duckdb_appender_error(app));
-      }
-      duckdb_destroy_data_chunk(&chunk);
-      db->bid_rows_ += n;
+      if (streams[s].name == "bid") db->bid_rows_ += b.batch->num_rows();
     }
     if (*state == connectors::ReadState::kEnd) break;
   }
-  if (app != nullptr && duckdb_appender_destroy(&app) != DuckDBSuccess && st.ok()) {
-    st = Status::Internal("DuckDB appender flush failed");
+  for (auto& app : apps) {
+    if (app != nullptr && duckdb_appender_destroy(&app) != DuckDBSuccess && st.ok()) {
+      st = Status::Internal("DuckDB appender flush failed");
+    }
   }
-  for (auto& t : types) duckdb_destroy_logical_type(&t);
+  for (auto& ts : types) {
+    for (auto& t : ts) duckdb_destroy_logical_type(&t);
+  }
   SLUICE_RETURN_NOT_OK(st);
   SLUICE_RETURN_NOT_OK(source->Close());
   return db;
@@ -380,7 +414,16 @@ Result<QueryOutput> NexmarkDuckDb::Run(const NexmarkQuery& q, bool checksum) {
 std::string ToJson(const NexmarkBenchResult& r) {
   std::ostringstream o;
   o.precision(6);
-  o << "{\"query\":" << JsonString(r.query) << ",\"events\":" << r.events << ",\"repeat\":" << r.repeat
+  o << "{\"query\":" << JsonString(r.query) << ",\"events\":" << r.events;
+  if (!r.supported) {
+    o << ",\"supported\":false,\"error\":" << JsonString(r.error) << ",\"match\":false}";
+    return o.str();
+  }
+  if (!r.error.empty()) {
+    o << ",\"error\":" << JsonString(r.error) << ",\"match\":false}";
+    return o.str();
+  }
+  o << ",\"repeat\":" << r.repeat
     << ",\"seconds\":" << r.seconds << ",\"events_per_sec_per_core\":" << static_cast<int64_t>(r.events_per_sec_per_core)
     << ",\"rate_min\":" << static_cast<int64_t>(r.rate_min) << ",\"rate_max\":" << static_cast<int64_t>(r.rate_max)
     << ",\"peak_rss_bytes\":" << r.peak_rss_bytes << ",\"duckdb_seconds\":" << r.duckdb_seconds
@@ -392,50 +435,77 @@ std::string ToJson(const NexmarkBenchResult& r) {
   return o.str();
 }
 
+std::vector<std::string> SupportedNexmarkQueries() {
+  std::vector<std::string> out;
+  for (const NexmarkQuery& q : NexmarkQueries()) {
+    if (PlanNexmarkQuery(q).ok()) out.emplace_back(q.name);
+  }
+  return out;
+}
+
 Status RunNexmarkBench(const std::vector<std::string>& queries, int64_t events, int repeat,
                        uint64_t seed, std::vector<NexmarkBenchResult>* out) {
   std::vector<const NexmarkQuery*> todo;
-  for (const std::string& name : queries) {
+  const bool all = queries.empty() || (queries.size() == 1 && queries[0] == "all");
+  for (const std::string& name : all ? SupportedNexmarkQueries() : queries) {
     const NexmarkQuery* q = FindNexmarkQuery(name);
     if (q == nullptr) {
       std::string known;
       for (const auto& k : NexmarkQueries()) known += (known.empty() ? "" : ", ") + std::string(k.name);
-      return Status::Invalid("unknown Nexmark query '" + name + "'; the stateless queries are " + known);
+      return Status::Invalid("unknown Nexmark query '" + name + "'; the queries are " + known + " (or all)");
     }
     todo.push_back(q);
   }
   if (events <= 0) return Status::Invalid("the number of events must be positive");
   if (repeat < 1) return Status::Invalid("--repeat must be at least 1");
-  // Phase 1, sluice alone in the process (so peak RSS is sluice's): the timed runs.
+  const size_t first = out->size();
+  // Phase 1, sluice alone in the process (so peak RSS is sluice's): the timed runs. A
+  // query sluice cannot plan is reported unsupported with the planner's message; one
+  // that fails while running (or whose operators refuse rows) reports that error.
   for (const NexmarkQuery* q : todo) {
+    malloc_trim(0);  // return the previous query's freed heap, so its RSS does not count here
     ResetPeakRss();
     NexmarkBenchResult r;
     r.query = std::string(q->name);
     r.events = events;
     r.repeat = repeat;
+    Result<sql::PlanPtr> plan = PlanNexmarkQuery(*q);
+    if (!plan.ok()) {
+      r.supported = false;
+      r.error = plan.status().ToString();
+      out->push_back(std::move(r));
+      continue;
+    }
     std::vector<double> wall, rate;
-    for (int i = 0; i < repeat; ++i) {
+    for (int i = 0; i < repeat && r.error.empty(); ++i) {
       const int64_t start = MonotonicNanos();
       const double cpu = ProcessCpuSeconds();
-      SLUICE_ASSIGN_OR_RETURN(QueryOutput o, RunNexmarkInSluice(*q, events, seed, false));
+      Result<QueryOutput> o = RunNexmarkInSluice(*q, events, seed, false);
+      if (!o.ok()) {
+        r.error = o.status().ToString();
+        break;
+      }
       const double cpu_used = ProcessCpuSeconds() - cpu;
       wall.push_back(static_cast<double>(MonotonicNanos() - start) / 1e9);
       rate.push_back(cpu_used > 0 ? static_cast<double>(events) / cpu_used : 0);
-      r.sluice.rows = o.rows;
+      r.sluice.rows = o->rows;
     }
-    r.peak_rss_bytes = PeakRssBytes();
-    r.seconds = Median(wall);
-    r.events_per_sec_per_core = Median(rate);
-    r.rate_min = *std::min_element(rate.begin(), rate.end());
-    r.rate_max = *std::max_element(rate.begin(), rate.end());
+    if (r.error.empty()) {
+      r.peak_rss_bytes = PeakRssBytes();
+      r.seconds = Median(wall);
+      r.events_per_sec_per_core = Median(rate);
+      r.rate_min = *std::min_element(rate.begin(), rate.end());
+      r.rate_max = *std::max_element(rate.begin(), rate.end());
+    }
     out->push_back(std::move(r));
   }
-  // Phase 2: the same bids in DuckDB (loading not timed), its timed runs, and one
+  // Phase 2: the same events in DuckDB (loading not timed), its timed runs, and one
   // untimed run on each side with checksums.
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<NexmarkDuckDb> duck, NexmarkDuckDb::Load(events, seed));
   for (size_t k = 0; k < todo.size(); ++k) {
     const NexmarkQuery* q = todo[k];
-    NexmarkBenchResult& r = (*out)[out->size() - todo.size() + k];
+    NexmarkBenchResult& r = (*out)[first + k];
+    if (!r.supported || !r.error.empty()) continue;
     std::vector<double> duck_wall;
     for (int i = 0; i < repeat; ++i) {
       const int64_t start = MonotonicNanos();
@@ -443,7 +513,12 @@ Status RunNexmarkBench(const std::vector<std::string>& queries, int64_t events, 
       duck_wall.push_back(static_cast<double>(MonotonicNanos() - start) / 1e9);
       (void)o;
     }
-    SLUICE_ASSIGN_OR_RETURN(r.sluice, RunNexmarkInSluice(*q, events, seed, true));
+    Result<QueryOutput> mine = RunNexmarkInSluice(*q, events, seed, true);
+    if (!mine.ok()) {
+      r.error = mine.status().ToString();
+      continue;
+    }
+    r.sluice = *mine;
     SLUICE_ASSIGN_OR_RETURN(r.duckdb, duck->Run(*q, true));
     r.match = r.sluice.rows == r.duckdb.rows && r.sluice.checksum == r.duckdb.checksum &&
               r.sluice.types == r.duckdb.types;

@@ -1,7 +1,8 @@
-// `sluice bench nexmark`: the stateless Nexmark queries run through sluice's compiled
-// SELECT over the nexmark generator's bid stream on one thread (generator included),
-// and the same queries in DuckDB (one thread, in memory) over the same bids, with the
-// results compared. Fields and figures are in docs/benchmarks.md ("Nexmark").
+// `sluice bench nexmark`: the Nexmark queries (q0-q22) planned by sluice's streaming
+// planner and run as one QueryGraph over the nexmark generator's three streams (person,
+// auction, bid) on one thread (generator included), and the same queries in DuckDB
+// (one thread, in memory, batch) over the same events, with the final results compared.
+// Fields and figures are in docs/benchmarks.md ("Nexmark").
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "core/status.h"
 #include "nexmark_queries.h"
+#include "sql/plan.h"
 
 namespace sluice::bench {
 
@@ -24,15 +26,29 @@ struct QueryOutput {
   std::string types;  // the result column types, "BIGINT, VARCHAR, ..." (DuckDB names)
 };
 
+// How far the graph lets event time run out of order. The generator's events are in
+// event-time order, but one Next() returns a person, an auction and a bid batch covering
+// the same 2048 events (~0.2 s of event time at the default 10K events/s), fed one after
+// the other; 1 s covers that, so no operator should ever see a late row.
+constexpr int64_t kNexmarkWatermarkDelayUs = 1000000;
+
+// Plans `q.sluice_sql` over the generator's streams (person, auction, bid). The
+// planner's error (with line:column) when sluice cannot run the query.
+Result<sql::PlanPtr> PlanNexmarkQuery(const NexmarkQuery& q);
+
 // Runs `q` in sluice over a fresh nexmark generator (seed, default options,
-// max_events = events), evaluating the query on every bid batch on this thread.
-// With `checksum` false only rows are counted (the timed runs). Fails on compile or
-// runtime errors of the query.
+// max_events = events): the plan as a QueryGraph on this thread, every generator batch
+// pushed on the graph ports that read its stream, Finish at the end. The output is the
+// final state of the result changelog: rows = net row count (+I/+U count +1, -U/-D -1),
+// checksum = wrapping sum of +I/+U row hashes minus -U/-D row hashes (so it equals the
+// checksum of the final multiset of rows). With `checksum` false only rows are counted
+// (the timed runs). Fails on plan or runtime errors, and (Invalid) when an operator
+// refuses any row (late or failing): then sluice did not see the input DuckDB sees.
 Result<QueryOutput> RunNexmarkInSluice(const NexmarkQuery& q, int64_t events, uint64_t seed,
                                        bool checksum);
 
-// An in-memory DuckDB (threads = 1) holding table `bid` with the bids of the first
-// `events` nexmark events (same generator, seed and defaults as above).
+// An in-memory DuckDB (threads = 1) holding tables person, auction and bid with the
+// first `events` nexmark events (same generator, seed and defaults as above).
 class NexmarkDuckDb {
  public:
   static Result<std::unique_ptr<NexmarkDuckDb>> Load(int64_t events, uint64_t seed);
@@ -65,15 +81,24 @@ struct NexmarkBenchResult {
   double ratio = 0;                    // duckdb_seconds / seconds (> 1: sluice is faster)
   QueryOutput sluice, duckdb;
   bool match = false;                  // same rows and checksum
+  bool supported = true;               // false: sluice cannot plan the query (error says why)
+  std::string error;                   // planner or runtime error; empty when it ran
 };
 
-// One line of JSON with every field above.
+// One line of JSON with every field above; for an unsupported query (or one that failed)
+// the query, events, "supported":false and/or "error", and "match":false.
 std::string ToJson(const NexmarkBenchResult& r);
 
-// Runs each of `queries` (names from NexmarkQueries) `repeat` times in sluice (all
-// queries first, DuckDB not loaded yet), then loads the bids into DuckDB, runs each
-// query `repeat` times there, and compares one checksummed run of each side. Unknown query names, a
-// non-positive event count or repeat are Invalid. Results are appended to `out` in order.
+// The queries of NexmarkQueries() that sluice can plan, in order.
+std::vector<std::string> SupportedNexmarkQueries();
+
+// Runs each of `queries` (names from NexmarkQueries; empty or {"all"} = every supported
+// query) `repeat` times in sluice (all queries first, DuckDB not loaded yet), then loads
+// the events into DuckDB, runs each query `repeat` times there, and compares one
+// checksummed run of each side. A query sluice cannot plan or run gets a result with
+// `supported` false / `error` set (match false) and the others go on. Unknown query
+// names, a non-positive event count or repeat are Invalid. Results are appended to `out`
+// in order.
 Status RunNexmarkBench(const std::vector<std::string>& queries, int64_t events, int repeat,
                        uint64_t seed, std::vector<NexmarkBenchResult>* out);
 

@@ -42,13 +42,18 @@ int RunNexmark(const BenchOptions& o, const std::vector<std::string>& queries) {
   for (const auto& r : results) {
     if (o.json) {
       std::cout << bench::ToJson(r) << std::endl;
-    } else {
+    } else if (r.error.empty()) {
       std::cout << r.query << ": " << static_cast<int64_t>(r.events_per_sec_per_core)
                 << " events/s per core, " << r.seconds << " s; DuckDB " << r.duckdb_seconds
                 << " s (ratio " << r.ratio << "); " << r.sluice.rows << " rows"
                 << (r.match ? ", results match" : ", RESULTS DIFFER") << std::endl;
     }
-    if (!r.match) {
+    if (!r.error.empty()) {
+      // Unsupported (the planner's message) or failed while running: no comparison.
+      if (!o.json) std::cout << r.query << ": " << (r.supported ? "FAILED" : "unsupported") << std::endl;
+      std::cerr << "error: " << r.query << ": " << r.error << "\n";
+      rc = kExitFailure;
+    } else if (!r.match) {
       std::cerr << "error: " << r.query << ": sluice and DuckDB results differ (" << r.sluice.rows
                 << " vs " << r.duckdb.rows << " rows; types " << r.sluice.types << " vs "
                 << r.duckdb.types << ")\n";

@@ -52,7 +52,7 @@ struct BenchOptions {
   bool json = false;
   std::string tmp_dir;           // parse: where the synthetic file goes (default: system temp)
   int repeat = 5;                // repetitions per benchmark; medians are reported
-  std::string queries = "q0,q1,q2,q14,q21,q22,q5_hop";  // nexmark: comma-separated names
+  std::string queries = "all";  // nexmark: comma-separated names, or all (every supported query)
   std::string warehouse = "duckdb";  // load: duckdb | postgres
   int64_t rows = 1000000;            // load: rows per repetition
   std::string url;                   // load: PostgreSQL URL (empty = throwaway server)
