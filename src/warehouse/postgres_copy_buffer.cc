@@ -137,7 +137,8 @@ void WriteColumn(const Column& col, int64_t n, uint8_t* base, int64_t* cursor) {
       const char* data = col.string_data();
       WriteValues(col, n, base, cursor, [off, data](int64_t i, uint8_t* out) {
         const int len = off[i + 1] - off[i];
-        std::memcpy(out, data + off[i], static_cast<size_t>(len));
+        // A column of empty strings may have no string data at all (data == nullptr).
+        if (len > 0) std::memcpy(out, data + off[i], static_cast<size_t>(len));
         return len;
       });
       break;
