@@ -143,6 +143,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o) {
   stream::PipelineOptions popts;
   popts.max_events = o.max_events;
   popts.flush_interval_us = proj.run.flush_interval_us;
+  popts.checkpoint_interval_us = proj.run.checkpoint_interval_us;
 
   std::vector<std::unique_ptr<stream::Pipeline>> pipelines;
   for (auto& spec : plan.pipelines) {

@@ -115,6 +115,27 @@ class Sink {
   }
   // Makes everything written so far durable and visible to readers.
   virtual Status Flush() = 0;
+
+  // Exactly-once delivery with checkpoints. A sink that SupportsCommit (the warehouse
+  // sinks) makes everything written since the last flush durable together with
+  // (`commit_key`, `checkpoint_id`, `position`), atomically; when `commit_key` already
+  // committed a checkpoint id >= `checkpoint_id` it returns AlreadyExists and DROPS the
+  // rows written since the last flush (they are already in the output: a replay), which
+  // the caller treats as done. Such a sink must not be flushed with plain Flush between
+  // checkpoints. Other sinks keep the defaults: Flush (at-least-once), no commits.
+  virtual bool SupportsCommit() const { return false; }
+  virtual Status FlushWithCommit(const std::string& commit_key, int64_t checkpoint_id,
+                                 const std::string& position) {
+    (void)commit_key;
+    (void)checkpoint_id;
+    (void)position;
+    return Flush();
+  }
+  // After Open: the last checkpoint id committed under `commit_key`, or -1 when none.
+  virtual Result<int64_t> LastCommittedCheckpoint(const std::string& commit_key) {
+    (void)commit_key;
+    return int64_t{-1};
+  }
   // Flushes and releases resources. Idempotent.
   virtual Status Close() = 0;
 };

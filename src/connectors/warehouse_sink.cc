@@ -59,6 +59,23 @@ Status WarehouseSink::Flush() {
   return appender_->Flush().WithContext("sink '" + name_ + "'");
 }
 
+Status WarehouseSink::FlushWithCommit(const std::string& commit_key, int64_t checkpoint_id,
+                                      const std::string& position) {
+  if (appender_ == nullptr) {
+    return Status::Invalid("sink '" + name_ + "': commit before Open or after Close");
+  }
+  Status st = appender_->FlushWithCommit(commit_key, checkpoint_id, position);
+  // AlreadyExists keeps its code: the caller treats it as "already committed".
+  return st.WithContext("sink '" + name_ + "'");
+}
+
+Result<int64_t> WarehouseSink::LastCommittedCheckpoint(const std::string& commit_key) {
+  if (conn_ == nullptr) return Status::Invalid("sink '" + name_ + "': not open");
+  Result<std::optional<warehouse::CommitRecord>> last = conn_->LastCommit(commit_key);
+  if (!last.ok()) return last.status().WithContext("sink '" + name_ + "'");
+  return last->has_value() ? (*last)->checkpoint_id : int64_t{-1};
+}
+
 Status WarehouseSink::Close() {
   Status st;
   if (appender_ != nullptr) st = appender_->Close().WithContext("sink '" + name_ + "'");

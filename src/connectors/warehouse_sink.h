@@ -43,6 +43,11 @@ class WarehouseSink final : public Sink {
   Status WriteChanges(const warehouse::ChangeBatch& changes) override;
   Status Flush() override;
   Status Close() override;
+  // Exactly-once: the warehouse's FlushWithCommit / LastCommit (`_sluice_commits`).
+  bool SupportsCommit() const override { return true; }
+  Status FlushWithCommit(const std::string& commit_key, int64_t checkpoint_id,
+                         const std::string& position) override;
+  Result<int64_t> LastCommittedCheckpoint(const std::string& commit_key) override;
 
   const std::string& table() const { return table_; }
 

@@ -35,6 +35,7 @@ struct RunConfig {
   int64_t batch_size = 2048;               // rows per batch, 1..65536
   int64_t flush_interval_us = 1000000;     // how often sinks flush (> 0)
   int64_t status_interval_us = 1000000;    // status line / status log refresh (> 0)
+  int64_t checkpoint_interval_us = 10000000;  // how often pipelines checkpoint; 0 = never
 };
 
 struct LogConfig {

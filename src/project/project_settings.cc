@@ -94,6 +94,13 @@ void ReadRun(const ConfigValue& map, Project* p, Diagnostics* diag) {
   p->run.batch_size = r.Int("batch_size", p->run.batch_size, 1, 65536);
   p->run.flush_interval_us = PositiveDuration(&r, "flush_interval", p->run.flush_interval_us);
   p->run.status_interval_us = PositiveDuration(&r, "status_interval", p->run.status_interval_us);
+  const int64_t checkpoint = r.Duration("checkpoint_interval", p->run.checkpoint_interval_us);
+  if (checkpoint < 0) {
+    r.Error("checkpoint_interval", "'checkpoint_interval' must not be negative",
+            "e.g. '10s', or 0 to turn checkpoints off");
+  } else {
+    p->run.checkpoint_interval_us = checkpoint;
+  }
   r.Finish();
 }
 
@@ -193,7 +200,7 @@ void ReadSettings(const ConfigValue& root, Project* p, Diagnostics* diag) {
 
   const ConfigValue* warehouse = Section(&r, "warehouse", "type, path, url", diag);
   if (warehouse) ReadWarehouse(*warehouse, p->state_dir, p, diag);
-  const ConfigValue* run = Section(&r, "run", "batch_size, flush_interval, status_interval", diag);
+  const ConfigValue* run = Section(&r, "run", "batch_size, flush_interval, status_interval, checkpoint_interval", diag);
   if (run) ReadRun(*run, p, diag);
   const ConfigValue* log = Section(&r, "log", "level, format", diag);
   if (log) ReadLog(*log, p, diag);

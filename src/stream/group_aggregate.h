@@ -53,6 +53,9 @@ class GroupAggregate final : public StreamOperator {
   // StreamOperator's default (all +I, else NotImplemented).
   Status ApplyChanges(int port, const warehouse::ChangeBatch& input, ChangeSink* out) override;
   Status Finish(ChangeSink* out) override;
+  // Checkpoints: GroupAggregateState (aggregate_state_codec.cc).
+  Status Snapshot(StateWriter* out) const override;
+  Status Restore(StateReader* in) override;
 
   // Apply for a batch already through query->Prepare. With `out` null the state is
   // updated and nothing is emitted (EMIT ON WINDOW CLOSE collects until EmitFinal).

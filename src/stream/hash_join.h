@@ -95,6 +95,9 @@ class HashJoin final : public StreamOperator {
   // Live rows kept for port 0 (left) or 1 (right).
   int64_t state_rows(int port) const { return state_.side(port).live_rows; }
   const HashJoinState& state() const { return state_; }
+  // Checkpoints: HashJoinState (hash_join_codec.cc).
+  Status Snapshot(StateWriter* out) const override;
+  Status Restore(StateReader* in) override;
 
  private:
   HashJoin() = default;

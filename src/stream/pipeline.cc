@@ -1,5 +1,6 @@
 #include "stream/pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -8,6 +9,7 @@
 #include "observe/log.h"
 #include "observe/standard_metrics.h"
 #include "stream/bad_record_log.h"
+#include "stream/checkpoint.h"
 
 namespace sluice::stream {
 
@@ -56,7 +58,7 @@ Status Pipeline::Open(const connectors::ConnectorContext& ctx, BadRecordLog* bad
     sink_ctx.on_bad_record = [this](connectors::BadRecord bad) { ReportBad(std::move(bad)); };
     SLUICE_RETURN_NOT_OK(s.sink->Open(sink_ctx, s.schema).WithContext("sink '" + s.name + "'"));
   }
-  return Status::OK();
+  return SetUpCheckpoints();
 }
 
 void Pipeline::ReportBad(connectors::BadRecord bad) {
@@ -76,6 +78,7 @@ Status Pipeline::Run() {
   std::vector<connectors::SourceBatch> batches;
   int64_t last_flush = MonotonicNanos();
   int64_t last_clock = last_flush;
+  int64_t last_checkpoint = last_flush;
   const auto stopping = [this] {
     return ctx_.stop != nullptr && ctx_.stop->load(std::memory_order_relaxed);
   };
@@ -85,6 +88,20 @@ Status Pipeline::Run() {
     if (options_.max_events >= 0) {
       room = options_.max_events - stats_.records_in.load(std::memory_order_relaxed);
       if (room <= 0) break;
+    }
+    if (forced_checkpoint_id_ > 0) {
+      // Replaying up to a checkpoint some sink already committed: stop exactly there.
+      const int64_t left = forced_records_ - stats_.records_in.load(std::memory_order_relaxed);
+      if (left <= 0) {
+        // The original run ended here (and finished its operators): end this one too.
+        if (forced_finished_) break;
+        result = TakeCheckpoint(forced_checkpoint_id_, false);
+        if (!result.ok()) break;
+        forced_checkpoint_id_ = 0;
+        last_checkpoint = MonotonicNanos();
+        continue;
+      }
+      room = std::min(room, left);
     }
     batches.clear();
     Result<connectors::ReadState> state = spec_.source->Next(&batches, room);
@@ -109,12 +126,32 @@ Status Pipeline::Run() {
       if (!result.ok()) break;
       last_flush = now;
     }
+    if (checkpoints_ != nullptr && forced_checkpoint_id_ == 0 &&
+        (now - last_checkpoint) / 1000 >= options_.checkpoint_interval_us) {
+      result = TakeCheckpoint(next_checkpoint_id_, false);
+      if (!result.ok()) break;
+      last_checkpoint = now;
+    }
     if (*state == connectors::ReadState::kEnd) break;
     if (*state == connectors::ReadState::kIdle) {
       std::this_thread::sleep_for(std::chrono::microseconds(options_.idle_sleep_us));
     }
   }
   if (result.ok()) result = FinishOperators();
+  if (result.ok() && checkpoints_ != nullptr) {
+    // The final state and every output, committed together. A forced checkpoint still
+    // pending here was the original run's final one (else the input ended early: the
+    // sinks ahead of it would get rows they hold already, so commit nothing).
+    if (forced_checkpoint_id_ == 0) {
+      result = TakeCheckpoint(next_checkpoint_id_, true);
+      final_checkpoint_done_ = result.ok();
+    } else if (forced_finished_ &&
+               stats_.records_in.load(std::memory_order_relaxed) == forced_records_) {
+      result = TakeCheckpoint(forced_checkpoint_id_, true);
+      final_checkpoint_done_ = result.ok();
+      forced_checkpoint_id_ = 0;
+    }
+  }
   Status closed = CloseAll();
   if (result.ok()) result = closed;
   stats_.finished.store(true);
@@ -299,6 +336,7 @@ Status Pipeline::Deliver(PipelineQuery& q, const RecordBatchPtr& rows,
 
 Status Pipeline::FlushSinks() {
   for (auto& s : spec_.sinks) {
+    if (SinkCommits(s)) continue;  // commits at checkpoints only
     SLUICE_RETURN_NOT_OK(s.sink->Flush().WithContext("sink '" + s.name + "' failed to flush"));
   }
   if (bad_records_ != nullptr) bad_records_->Flush();
@@ -310,6 +348,12 @@ Status Pipeline::CloseAll() {
   opened_ = false;
   Status first;
   for (auto& s : spec_.sinks) {
+    if (SinkCommits(s) && !final_checkpoint_done_) {
+      // Rows after the last checkpoint are dropped, not committed without one: the
+      // next run replays them from that checkpoint.
+      s.sink.reset();
+      continue;
+    }
     Status st = s.sink->Close().WithContext("sink '" + s.name + "' failed to close");
     if (first.ok()) first = st;
   }

@@ -24,6 +24,8 @@ class MetricsRegistry;
 namespace sluice::stream {
 
 class BadRecordLog;
+class CheckpointStore;
+struct CheckpointData;
 
 struct PipelineQuery {
   std::string name;       // "orders" for a materialized view, "insert into file_out" otherwise
@@ -60,6 +62,10 @@ struct PipelineOptions {
   int64_t flush_interval_us = 1000000;   // how often sinks flush
   int64_t idle_sleep_us = 2000;          // sleep when the source reports kIdle
   int64_t processing_time_interval_us = 100000;  // how often operators see the wall clock
+  // How often to checkpoint (run.checkpoint_interval); 0 = never. With checkpoints the
+  // pipeline resumes from its last complete checkpoint on Open and the sinks that
+  // SupportsCommit (warehouse) commit only at checkpoints: exactly-once. See checkpoint.h.
+  int64_t checkpoint_interval_us = 0;
 };
 
 // Counters readable from other threads (status line).
@@ -83,6 +89,9 @@ class Pipeline {
   // Opens the source and every sink. `ctx` is the template context (project dir, state
   // dir, metrics, warehouse, stop flag); names are filled in per connector. `bad_records`
   // (may be null) receives every bad record; it must outlive the pipeline.
+  // With checkpoints on (and a state dir), then resumes from the last checkpoint every
+  // committing sink committed: restores the operators, seeks the source and restores the
+  // record count. Fails (Invalid) when a query changed since that checkpoint.
   Status Open(const connectors::ConnectorContext& ctx, BadRecordLog* bad_records);
   // Runs until the source ends, max_events is reached, or *ctx.stop becomes true; then
   // flushes and closes every sink and the source. Returns the first fatal error.
@@ -102,6 +111,18 @@ class Pipeline {
   class QueryChangeSink;
   Status FlushSinks();
   Status CloseAll();
+  // Checkpoints (pipeline_checkpoint.cc).
+  Status SetUpCheckpoints();
+  Status ResumeFromCheckpoint();
+  Status RestoreCheckpoint(const CheckpointData& data);
+  // `finished`: after FinishOperators (the run's final checkpoint).
+  Status TakeCheckpoint(int64_t id, bool finished);
+  std::string QueryFingerprint(const PipelineQuery& q) const;
+  std::string StartOverAdvice() const;
+  std::string CommitKey(const PipelineSink& s) const { return spec_.name + "/" + s.name; }
+  bool SinkCommits(const PipelineSink& s) const {
+    return checkpoints_ != nullptr && s.sink->SupportsCommit();
+  }
   void ReportBad(connectors::BadRecord bad);
 
   struct Metrics;
@@ -112,6 +133,14 @@ class Pipeline {
   BadRecordLog* bad_records_ = nullptr;
   std::unique_ptr<Metrics> metrics_;
   bool opened_ = false;
+  std::unique_ptr<CheckpointStore> checkpoints_;  // null: checkpoints off
+  int64_t next_checkpoint_id_ = 1;
+  // A checkpoint that must be taken exactly after `forced_records_` records (id > 0):
+  // some sink committed it already while another did not (crash between the two).
+  int64_t forced_checkpoint_id_ = 0;
+  int64_t forced_records_ = 0;
+  bool forced_finished_ = false;  // it was taken after Finish: take it after Finish too
+  bool final_checkpoint_done_ = false;
 };
 
 }  // namespace sluice::stream

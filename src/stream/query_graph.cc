@@ -4,6 +4,7 @@
 #include "stream/batch_transform.h"
 #include "sql/join_condition.h"
 #include "stream/group_aggregate.h"
+#include "stream/state_codec.h"
 #include "stream/hash_join.h"
 #include "stream/top_n.h"
 #include "stream/window_assign.h"
@@ -147,6 +148,7 @@ Status QueryGraph::ApplyInput(int port, const RecordBatch& input, ChangeSink* ou
   // Nodes keep no reference to the input past the call; wrap without copying.
   RecordBatchPtr rows(std::shared_ptr<const RecordBatch>(), &input);
   const auto [node, node_port] = port_targets_[static_cast<size_t>(port)];
+  sink_failed_ = false;
   Status st = Push(node, node_port, rows, nullptr);
   CollectRefused();
   out_ = nullptr;
@@ -155,6 +157,9 @@ Status QueryGraph::ApplyInput(int port, const RecordBatch& input, ChangeSink* ou
 
 Status QueryGraph::Push(int n, int port, const RecordBatchPtr& rows, const std::vector<ChangeOp>* ops) {
   Status st = PushOnce(n, port, rows, ops);
+  // A failure of the query's sink is not about these rows, and the nodes on the way have
+  // applied them: never retry then.
+  if (sink_failed_) return st;
   if (st.ok() || st.code() != StatusCode::kInvalid || rows->num_rows() <= 1) {
     if (st.code() == StatusCode::kInvalid && rows->num_rows() == 1) {
       RefusedRows r;
@@ -172,6 +177,7 @@ Status QueryGraph::Push(int n, int port, const RecordBatchPtr& rows, const std::
     if (ops) one_op[0] = (*ops)[static_cast<size_t>(r)];
     Status row = PushOnce(n, port, one, ops ? &one_op : nullptr);
     if (row.ok()) continue;
+    if (sink_failed_) return row;
     if (row.code() != StatusCode::kInvalid) return row;
     RefusedRows bad;
     bad.rows = one;
@@ -244,7 +250,9 @@ Status QueryGraph::Deliver(int n, const RecordBatchPtr& rows, const std::vector<
   } else {
     changes.ops.assign(static_cast<size_t>(rows->num_rows()), ChangeOp::kInsert);
   }
-  return out_->Emit(changes);
+  Status st = out_->Emit(changes);
+  if (!st.ok()) sink_failed_ = true;
+  return st;
 }
 
 Status QueryGraph::OnWatermark(int64_t watermark, ChangeSink* out) {
@@ -297,6 +305,43 @@ RefusedRows QueryGraph::TakeRefusedRows() {
   RefusedRows r = std::move(refused_.front());
   refused_.erase(refused_.begin());
   return r;
+}
+
+// Checkpoints: the stateful nodes' operators, in node order (inputs before readers).
+Status QueryGraph::Snapshot(StateWriter* out) const {
+  out->WriteTag("QueryGraph");
+  uint64_t stateful = 0;
+  for (const auto& node : nodes_) stateful += node->op != nullptr;
+  out->WriteU64(nodes_.size());
+  out->WriteU64(stateful);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (!nodes_[i]->op) continue;
+    out->WriteU64(i);
+    SLUICE_RETURN_NOT_OK(nodes_[i]->op->Snapshot(out));
+  }
+  return Status::OK();
+}
+
+Status QueryGraph::Restore(StateReader* in) {
+  SLUICE_RETURN_NOT_OK(in->ExpectTag("QueryGraph"));
+  uint64_t nodes = 0, stateful = 0;
+  SLUICE_RETURN_NOT_OK(in->ReadU64(&nodes));
+  SLUICE_RETURN_NOT_OK(in->ReadU64(&stateful));
+  uint64_t expected = 0;
+  for (const auto& node : nodes_) expected += node->op != nullptr;
+  if (nodes != nodes_.size() || stateful != expected) {
+    return in->Corrupt("the query's plan has " + std::to_string(nodes_.size()) + " nodes (" +
+                       std::to_string(expected) + " stateful), the state " + std::to_string(nodes) +
+                       " (" + std::to_string(stateful) + ")");
+  }
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (!nodes_[i]->op) continue;
+    uint64_t index = 0;
+    SLUICE_RETURN_NOT_OK(in->ReadU64(&index));
+    if (index != i) return in->Corrupt("state of plan node " + std::to_string(index) + " where node " + std::to_string(i) + " was expected");
+    SLUICE_RETURN_NOT_OK(nodes_[i]->op->Restore(in));
+  }
+  return Status::OK();
 }
 
 }  // namespace sluice::stream

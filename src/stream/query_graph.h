@@ -48,6 +48,9 @@ class QueryGraph final : public StreamOperator {
   Status Finish(ChangeSink* out) override;
   // Refused rows of every node, one node's batch per call (call until rows is null).
   RefusedRows TakeRefusedRows() override;
+  // Checkpoints: the state of every stateful node's operator, in node order.
+  Status Snapshot(StateWriter* out) const override;
+  Status Restore(StateReader* in) override;
 
  private:
   struct Node;
@@ -67,6 +70,7 @@ class QueryGraph final : public StreamOperator {
   std::vector<std::string> input_tables_;
   std::vector<std::pair<int, int>> port_targets_;  // per port: (node, node's input port)
   ChangeSink* out_ = nullptr;                       // during a call
+  bool sink_failed_ = false;                        // out_ refused changes in this call
   std::vector<RefusedRows> refused_;
 };
 

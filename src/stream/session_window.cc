@@ -63,13 +63,13 @@ RecordBatchPtr SessionWindow::Expand(const RecordBatch& input) {
   }
   // A row's own session is [t, t + gap) until merged.
   const size_t m = take_.size();
-  std::vector<int64_t> starts(m);
-  std::vector<int64_t> ends(m);
+  starts_.resize(m);
+  ends_.resize(m);
   for (size_t j = 0; j < m; ++j) {
-    starts[j] = t[take_[j]];
-    ends[j] = starts[j] + gap_;
+    starts_[j] = t[take_[j]];
+    ends_[j] = starts_[j] + gap_;
   }
-  return GatherWithWindows(input, take_, starts.data(), ends.data(), query_->input_schema());
+  return GatherWithWindows(input, take_, starts_.data(), ends_.data(), query_->input_schema());
 }
 
 void SessionWindow::EncodeKey(const RecordBatch& prepared, int64_t row) {

@@ -77,6 +77,9 @@ class SessionWindow final : public StreamOperator {
   Status OnProcessingTime(int64_t now_us, ChangeSink* out) override;
   Status Finish(ChangeSink* out) override;
   RefusedRows TakeRefusedRows() override;
+  // Checkpoints: SessionWindowState (session_window_codec.cc).
+  Status Snapshot(StateWriter* out) const override;
+  Status Restore(StateReader* in) override;
 
   int64_t watermark() const { return state_.watermark; }
   // Sessions holding state (open, or closed within the allowed lateness).
@@ -110,6 +113,8 @@ class SessionWindow final : public StreamOperator {
   SessionWindowState state_;
   // Scratch.
   std::string key_;
+  std::vector<int64_t> starts_;  // scratch: each taken row's own session bounds
+  std::vector<int64_t> ends_;
   std::vector<int32_t> take_;
   std::vector<int32_t> refused_;
   std::vector<std::string> refused_reasons_;

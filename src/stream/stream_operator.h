@@ -17,6 +17,9 @@
 
 namespace sluice::stream {
 
+class StateWriter;
+class StateReader;
+
 // Receives an operator's changes, in order. The batch is only borrowed for the call.
 class ChangeSink {
  public:
@@ -82,6 +85,16 @@ class StreamOperator {
   virtual Status Finish(ChangeSink* out) = 0;
   // The rows refused since the last call (moved out).
   virtual RefusedRows TakeRefusedRows() { return {}; }
+
+  // Checkpoints (see state_codec.h). Snapshot writes the operator's whole state (its
+  // <Op>State struct) between two calls; Restore replaces the state of an operator
+  // made with the same options (the same query) by one written by Snapshot, so that
+  // continuing from the restored copy emits exactly what the original would have.
+  // Restore fails with Invalid (naming the byte offset) on a snapshot of another
+  // operator or shape, leaving the operator unusable (callers discard it). The defaults
+  // return NotImplemented naming the operator's class.
+  virtual Status Snapshot(StateWriter* out) const;
+  virtual Status Restore(StateReader* in);
 };
 
 }  // namespace sluice::stream

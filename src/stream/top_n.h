@@ -123,6 +123,9 @@ class TopN final : public StreamOperator {
   // Nothing is pending at the end: every change was emitted with its batch.
   Status Finish(ChangeSink* out) override;
   RefusedRows TakeRefusedRows() override;
+  // Checkpoints: TopNState (top_n_codec.cc).
+  Status Snapshot(StateWriter* out) const override;
+  Status Restore(StateReader* in) override;
 
   Mode mode() const { return mode_; }
   const TopNOptions& options() const { return options_; }

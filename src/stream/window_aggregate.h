@@ -61,6 +61,9 @@ class WindowAggregate final : public StreamOperator {
   Status OnProcessingTime(int64_t now_us, ChangeSink* out) override;
   Status Finish(ChangeSink* out) override;
   RefusedRows TakeRefusedRows() override;
+  // Checkpoints: WindowAggregateState, each window's GroupAggregate included.
+  Status Snapshot(StateWriter* out) const override;
+  Status Restore(StateReader* in) override;
 
   int64_t watermark() const { return state_.watermark; }
   // Windows holding state (open, or closed but within the allowed lateness).

@@ -293,6 +293,27 @@ TEST(LoadProject, BadValuesOfEverySetting) {
   EXPECT_EQ(diag.items().size(), 9u) << diag.ToString();
 }
 
+TEST(LoadProject, CheckpointInterval) {
+  {
+    TempDir tmp;
+    Diagnostics diag;
+    const Project p = LoadWithSettings(tmp, "name: shop\n", &diag);
+    EXPECT_EQ(p.run.checkpoint_interval_us, 10000000);
+  }
+  for (const auto& [text, micros] : {std::pair<std::string, int64_t>{"0", 0}, {"250ms", 250000}, {"1m", 60000000}}) {
+    TempDir tmp;
+    Diagnostics diag;
+    const Project p = LoadWithSettings(tmp, "name: shop\nrun:\n  checkpoint_interval: " + text + "\n", &diag);
+    EXPECT_FALSE(diag.has_errors()) << text << ": " << diag.ToString();
+    EXPECT_EQ(p.run.checkpoint_interval_us, micros) << text;
+  }
+  TempDir tmp;
+  Diagnostics diag;
+  (void)LoadWithSettings(tmp, "name: shop\nrun:\n  checkpoint_interval: sometimes\n", &diag);
+  EXPECT_PRED2(StartsWith, ErrorText(diag, "checkpoint_interval"),
+               "sluice.yaml:3:24: error: 'checkpoint_interval': invalid duration 'sometimes'");
+}
+
 TEST(LoadProject, MissingName) {
   TempDir tmp;
   Diagnostics diag;

@@ -1,0 +1,218 @@
+#include "stream/aggregate_state_codec.h"
+
+#include "stream/group_aggregate.h"
+
+namespace sluice::stream {
+
+namespace {
+
+void WriteStrings(const std::vector<std::string>& v, StateWriter* out) {
+  out->WriteU64(v.size());
+  for (const std::string& s : v) out->WriteString(s);
+}
+
+Status ReadStrings(StateReader* in, std::vector<std::string>* v) {
+  uint64_t n = 0;
+  SLUICE_RETURN_NOT_OK(in->ReadCount(&n, 8));
+  v->resize(n);
+  for (std::string& s : *v) SLUICE_RETURN_NOT_OK(in->ReadString(&s));
+  return Status::OK();
+}
+
+// Per group: a map or set, written as its size then its entries.
+template <typename Map, typename WriteEntry>
+void WriteMaps(const std::vector<Map>& v, StateWriter* out, WriteEntry write) {
+  out->WriteU64(v.size());
+  for (const Map& m : v) {
+    out->WriteU64(m.size());
+    for (const auto& e : m) write(e);
+  }
+}
+
+template <typename Map, typename ReadEntry>
+Status ReadMaps(StateReader* in, std::vector<Map>* v, ReadEntry read) {
+  uint64_t n = 0;
+  SLUICE_RETURN_NOT_OK(in->ReadCount(&n, 8));
+  v->clear();
+  v->resize(n);
+  for (Map& m : *v) {
+    uint64_t entries = 0;
+    SLUICE_RETURN_NOT_OK(in->ReadCount(&entries, 8));
+    for (uint64_t i = 0; i < entries; ++i) SLUICE_RETURN_NOT_OK(read(&m));
+  }
+  return Status::OK();
+}
+
+template <typename Key>
+Status ReadKey(StateReader* in, Key* k) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    return in->ReadString(k);
+  } else if constexpr (std::is_same_v<Key, double>) {
+    return in->ReadDouble(k);
+  } else {
+    return in->ReadI64(k);
+  }
+}
+
+template <typename Key>
+void WriteKey(StateWriter* out, const Key& k) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    out->WriteString(k);
+  } else if constexpr (std::is_same_v<Key, double>) {
+    out->WriteDouble(k);
+  } else {
+    out->WriteI64(k);
+  }
+}
+
+// Value -> count maps (retractable min/max, count(DISTINCT)).
+template <typename Map>
+void WriteCounts(const std::vector<Map>& v, StateWriter* out) {
+  WriteMaps(v, out, [out](const auto& e) {
+    WriteKey(out, e.first);
+    out->WriteI64(e.second);
+  });
+}
+
+template <typename Map>
+Status ReadCounts(StateReader* in, std::vector<Map>* v) {
+  using Key = std::remove_cv_t<typename Map::key_type>;
+  return ReadMaps(in, v, [in](Map* m) {
+    Key k{};
+    int64_t c = 0;
+    SLUICE_RETURN_NOT_OK(ReadKey(in, &k));
+    SLUICE_RETURN_NOT_OK(in->ReadI64(&c));
+    if (c <= 0) return in->Corrupt("bad value count " + std::to_string(c));
+    (*m)[k] = c;
+    return Status::OK();
+  });
+}
+
+}  // namespace
+
+void WriteAccumulators(const AccumulatorColumn& a, StateWriter* out) {
+  out->WriteTag("acc");
+  out->WriteVector(a.count);
+  out->WriteVector(a.isum);
+  out->WriteVector(a.dsum);
+  out->WriteVector(a.ival);
+  out->WriteVector(a.dval);
+  WriteStrings(a.sval, out);
+  WriteMaps(a.distinct, out, [out](const std::string& s) { out->WriteString(s); });
+  WriteCounts(a.imulti, out);
+  WriteCounts(a.dmulti, out);
+  WriteCounts(a.smulti, out);
+  WriteCounts(a.distinct_counts, out);
+  out->WriteVector(a.hll);
+}
+
+Status ReadAccumulators(const sql::AggregateInput& spec, int32_t num_groups, StateReader* in,
+                        AccumulatorColumn* a) {
+  SLUICE_RETURN_NOT_OK(in->ExpectTag("acc"));
+  SLUICE_RETURN_NOT_OK(in->ReadVector(&a->count));
+  SLUICE_RETURN_NOT_OK(in->ReadVector(&a->isum));
+  SLUICE_RETURN_NOT_OK(in->ReadVector(&a->dsum));
+  SLUICE_RETURN_NOT_OK(in->ReadVector(&a->ival));
+  SLUICE_RETURN_NOT_OK(in->ReadVector(&a->dval));
+  SLUICE_RETURN_NOT_OK(ReadStrings(in, &a->sval));
+  SLUICE_RETURN_NOT_OK(ReadMaps(in, &a->distinct, [in](DistinctSet* set) {
+    std::string s;
+    SLUICE_RETURN_NOT_OK(in->ReadString(&s));
+    set->insert(std::move(s));
+    return Status::OK();
+  }));
+  SLUICE_RETURN_NOT_OK(ReadCounts(in, &a->imulti));
+  SLUICE_RETURN_NOT_OK(ReadCounts(in, &a->dmulti));
+  SLUICE_RETURN_NOT_OK(ReadCounts(in, &a->smulti));
+  SLUICE_RETURN_NOT_OK(ReadCounts(in, &a->distinct_counts));
+  SLUICE_RETURN_NOT_OK(in->ReadVector(&a->hll));
+  // Which arrays a group uses: those a fresh group of this aggregate gets.
+  AccumulatorColumn probe;
+  probe.retractable = a->retractable;
+  probe.AddGroup(spec);
+  const size_t g = static_cast<size_t>(num_groups);
+  const bool sizes_ok =
+      a->count.size() == probe.count.size() * g && a->isum.size() == probe.isum.size() * g &&
+      a->dsum.size() == probe.dsum.size() * g && a->ival.size() == probe.ival.size() * g &&
+      a->dval.size() == probe.dval.size() * g && a->sval.size() == probe.sval.size() * g &&
+      a->distinct.size() == probe.distinct.size() * g &&
+      a->imulti.size() == probe.imulti.size() * g && a->dmulti.size() == probe.dmulti.size() * g &&
+      a->smulti.size() == probe.smulti.size() * g &&
+      a->distinct_counts.size() == probe.distinct_counts.size() * g &&
+      a->hll.size() == probe.hll.size() * g;
+  if (!sizes_ok) {
+    return in->Corrupt("the accumulators of " + spec.text + " do not match the query (" +
+                       std::to_string(num_groups) + " groups)");
+  }
+  return Status::OK();
+}
+
+Status GroupAggregate::Snapshot(StateWriter* out) const {
+  out->WriteTag("GroupAggregate");
+  out->WriteBool(retractable_);
+  out->WriteI32(query_->num_keys());
+  out->WriteU64(state_.accumulators.size());
+  out->WriteI32(state_.num_groups);
+  out->WriteI32(state_.dead_groups);
+  for (const Column& key : state_.keys) out->WriteColumn(key);
+  out->WriteVector(state_.hashes);
+  out->WriteVector(state_.slots);
+  out->WriteVector(state_.visible);
+  out->WriteVector(state_.row_count);
+  for (const AccumulatorColumn& a : state_.accumulators) WriteAccumulators(a, out);
+  return Status::OK();
+}
+
+Status GroupAggregate::Restore(StateReader* in) {
+  SLUICE_RETURN_NOT_OK(in->ExpectTag("GroupAggregate"));
+  bool retractable = false;
+  int32_t keys = 0;
+  uint64_t aggregates = 0;
+  SLUICE_RETURN_NOT_OK(in->ReadBool(&retractable));
+  SLUICE_RETURN_NOT_OK(in->ReadI32(&keys));
+  SLUICE_RETURN_NOT_OK(in->ReadU64(&aggregates));
+  if (retractable != retractable_ || keys != query_->num_keys() ||
+      aggregates != query_->aggregates().size()) {
+    return in->Corrupt("the GROUP BY state has " + std::to_string(keys) + " keys and " +
+                       std::to_string(aggregates) + " aggregates, the query " +
+                       std::to_string(query_->num_keys()) + " and " +
+                       std::to_string(query_->aggregates().size()));
+  }
+  GroupAggregateState s;
+  SLUICE_RETURN_NOT_OK(in->ReadI32(&s.num_groups));
+  SLUICE_RETURN_NOT_OK(in->ReadI32(&s.dead_groups));
+  if (s.num_groups < 0 || s.dead_groups < 0 || s.dead_groups > s.num_groups) {
+    return in->Corrupt("bad group counts");
+  }
+  const size_t n = static_cast<size_t>(s.num_groups);
+  const Schema& frame = *query_->frame_schema();
+  for (int k = 0; k < keys; ++k) {
+    s.keys.emplace_back(frame.field(k).type);
+    SLUICE_RETURN_NOT_OK(in->ReadColumn(frame.field(k).type, &s.keys.back()));
+    if (static_cast<size_t>(s.keys.back().length()) != n) return in->Corrupt("key column length");
+  }
+  SLUICE_RETURN_NOT_OK(in->ReadVector(&s.hashes));
+  SLUICE_RETURN_NOT_OK(in->ReadVector(&s.slots));
+  SLUICE_RETURN_NOT_OK(in->ReadVector(&s.visible));
+  SLUICE_RETURN_NOT_OK(in->ReadVector(&s.row_count));
+  const size_t slots = s.slots.size();
+  if (s.hashes.size() != n || s.visible.size() != n ||
+      s.row_count.size() != (retractable_ ? n : 0) || slots < 2 * n || slots == 0 ||
+      (slots & (slots - 1)) != 0) {
+    return in->Corrupt("the group table does not match its " + std::to_string(n) + " groups");
+  }
+  for (int32_t g : s.slots) {
+    if (g < -1 || g >= s.num_groups) return in->Corrupt("bad group id in the hash table");
+  }
+  s.accumulators.resize(aggregates);
+  for (size_t a = 0; a < aggregates; ++a) {
+    s.accumulators[a].retractable = retractable_;
+    SLUICE_RETURN_NOT_OK(ReadAccumulators(query_->aggregates()[a], s.num_groups, in, &s.accumulators[a]));
+  }
+  state_ = std::move(s);
+  touch_epoch_.assign(n, 0);
+  epoch_ = 0;
+  return Status::OK();
+}
+
+}  // namespace sluice::stream
