@@ -13,6 +13,7 @@
 #include "core/time.h"
 #include "sql/plan.h"
 #include "sql/sql.h"
+#include "stream/lookup_join.h"
 #include "stream/query_graph.h"
 
 namespace sluice::bench {
@@ -77,6 +78,11 @@ void HashSluiceColumn(const Column& c, RowHasher* h) {
 
 // --- sluice --------------------------------------------------------------------------
 
+constexpr int64_t kSideInputRows = 10000;
+SchemaPtr SideInputSchema() {
+  return MakeSchema({{"key", DataType::Int64(), false}, {"value", DataType::Varchar(), false}});
+}
+
 // The generator's three streams (person, auction, bid) under their Nexmark names.
 class NexmarkCatalog final : public sql::Catalog {
  public:
@@ -92,9 +98,33 @@ class NexmarkCatalog final : public sql::Catalog {
     for (const auto& s : streams_) out.push_back(s.name);
     return out;
   }
+  // q13's bounded side input.
+  Result<SchemaPtr> FindLookupTable(std::string_view name) const override {
+    return EqualsIgnoreCase(name, "side_input") ? SideInputSchema() : SchemaPtr();
+  }
 
  private:
   std::vector<connectors::StreamInfo> streams_;
+};
+
+// q13's side input table, as Flink's Nexmark defines it: key BIGINT 0..9999 and value
+// VARCHAR, the key as text.
+RecordBatchPtr SideInputRows() {
+  BatchBuilder b(SideInputSchema());
+  for (int64_t k = 0; k < kSideInputRows; ++k) {
+    b.column(0)->Append<int64_t>(k);
+    b.column(1)->AppendString(std::to_string(k));
+  }
+  return b.Finish();
+}
+
+class SideInputProvider final : public stream::LookupTableProvider {
+ public:
+  Result<std::vector<RecordBatchPtr>> Load(const std::string& table, const SchemaPtr& schema) override {
+    (void)schema;
+    if (!EqualsIgnoreCase(table, "side_input")) return Status::Invalid("no lookup table " + table);
+    return std::vector<RecordBatchPtr>{SideInputRows()};
+  }
 };
 
 // Folds a changelog into the multiset checksum: +I/+U add the row's hash, -U/-D
@@ -247,6 +277,7 @@ Result<QueryOutput> RunNexmarkInSluice(const NexmarkQuery& q, int64_t events, ui
   stream::QueryGraphOptions options;
   options.watermark_delay_us = kNexmarkWatermarkDelayUs;
   options.error_context = sql::ErrorContext{q.sluice_sql, "nexmark/" + std::string(q.name) + ".sql"};
+  options.lookup_tables = std::make_shared<SideInputProvider>();
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<stream::QueryGraph> graph, stream::QueryGraph::Make(plan, options));
   // Per generator stream, the graph ports that read it.
   const auto& streams = source->streams();
@@ -375,6 +406,9 @@ Result<std::unique_ptr<NexmarkDuckDb>> NexmarkDuckDb::Load(int64_t events, uint6
   }
   SLUICE_RETURN_NOT_OK(st);
   SLUICE_RETURN_NOT_OK(source->Close());
+  // q13's side input (SideInputRows).
+  SLUICE_RETURN_NOT_OK(db->impl_->Exec("CREATE TABLE side_input AS SELECT range AS key, CAST(range AS VARCHAR) "
+                                       "AS value FROM range(" + std::to_string(kSideInputRows) + ")"));
   return db;
 }
 

@@ -17,7 +17,7 @@ struct NexmarkQuery {
 };
 
 // q0 ... q22 in numeric order, with q5_eowc and q11_eowc (q5 and q11 with EMIT ON
-// WINDOW CLOSE, Flink's window-aggregate semantics) after q5 and q11. Includes the queries sluice cannot plan (q6, q13 at the time of
+// WINDOW CLOSE, Flink's window-aggregate semantics) after q5 and q11. Includes the queries sluice cannot plan (q6 at the time of
 // writing); SupportedNexmarkQueries() (nexmark_bench.h) leaves those out.
 const std::vector<NexmarkQuery>& NexmarkQueries();
 // The query named `name` (case-sensitive, "q14"), or nullptr.

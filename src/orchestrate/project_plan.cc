@@ -1,5 +1,6 @@
 #include "orchestrate/project_plan.h"
 
+#include <cctype>
 #include <map>
 #include <memory>
 
@@ -7,6 +8,7 @@
 #include "core/time.h"
 #include "connectors/registry.h"
 #include "connectors/schema_registry.h"
+#include "orchestrate/lookup_tables.h"
 #include "sql/sql.h"
 #include "sql/plan.h"
 #include "stream/query_graph.h"
@@ -130,6 +132,12 @@ class SourceCatalog final : public sql::Catalog {
     }
     return "";
   }
+  // Lookup joins read warehouse tables and the project's materialized views.
+  void SetLookupTables(std::shared_ptr<WarehouseLookupTables> t) { lookups_ = std::move(t); }
+  Result<SchemaPtr> FindLookupTable(std::string_view name) const override {
+    if (!lookups_) return SchemaPtr();
+    return lookups_->Find(name);
+  }
   const StreamRef* Ref(std::string_view name) const {
     const Entry* e = Find(name);
     return e ? &e->ref : nullptr;
@@ -149,6 +157,7 @@ class SourceCatalog final : public sql::Catalog {
   std::vector<std::string> names_;
   std::vector<std::pair<std::string, Entry>> tables_;
   std::vector<std::pair<std::string, std::string>> broken_;  // (source, its file)
+  std::shared_ptr<WarehouseLookupTables> lookups_;
 };
 
 connectors::ConnectorContext CreateContext(const project::Project& p, const std::string& name) {
@@ -263,6 +272,8 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
   // Sources and sinks through the registry.
   std::vector<std::unique_ptr<connectors::Source>> sources(p.sources.size());
   SourceCatalog catalog;
+  auto lookup_tables = std::make_shared<WarehouseLookupTables>(p);
+  catalog.SetLookupTables(lookup_tables);
   struct SourceWatermark {
     std::string column;  // empty = none declared
     int64_t delay = 0;
@@ -331,6 +342,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
         continue;
       }
       const sql::PlanPtr& root = *planned;
+      if (stmt.kind == sql::Statement::kCreateMaterializedView) lookup_tables->AddView(stmt.target, root->schema);
       // Every stream the query reads must come from one source (one pipeline).
       std::vector<const sql::PlanNode*> scans;
       root->CollectScans(&scans);
@@ -433,6 +445,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
       stream::PipelineQuery q;
       q.name = is_view ? target : "insert into " + target;
       q.location = where.ToString();
+      q.sql = stmt.text;
       q.stream = ref->stream;
       const SourceWatermark& wm = watermarks[static_cast<size_t>(ref->source)];
       std::vector<const sql::PlanNode*> windows;
@@ -456,6 +469,19 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
         stream::QueryGraphOptions go;
         go.watermark_delay_us = wm.delay;
         go.error_context = ctx;
+        go.lookup_tables = lookup_tables->NewProvider();
+        // run.state_backend: GROUP BY state in memory or spilled to
+        // <state_dir>/state/<source>/<n>_<query>/ (n: the query's index in its pipeline).
+        if (p.run.state_backend == "rocksdb") {
+          std::string dir_name = std::to_string(ps.queries.size()) + "_" + q.name;
+          for (char& c : dir_name) {
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
+          }
+          go.state.backend = stream::StateBackendKind::kRocksDb;
+          go.state.memory_budget_bytes = p.run.state_memory_budget_bytes;
+          go.state.dir = p.state_dir + "/state/" + p.sources[static_cast<size_t>(ref->source)].name +
+                         "/" + dir_name;
+        }
         Result<std::unique_ptr<stream::QueryGraph>> graph = stream::QueryGraph::Make(root, go);
         if (!graph.ok()) {
           diag->Error(where, graph.status().message(), "");

@@ -74,11 +74,19 @@ struct OrderTerm {
   bool nulls_explicit = false;
 };
 
-// OVER (PARTITION BY ... ORDER BY ...) of a window function call.
+// OVER (PARTITION BY ... ORDER BY ... [frame]) of a window function call.
 struct OverClause {
   SourcePos pos;  // of OVER
   std::vector<ParsedExprPtr> partition_by;
   std::vector<OrderTerm> order_by;
+  // The frame, when written: ROWS|RANGE [BETWEEN] start [AND CURRENT ROW], where start is
+  // UNBOUNDED PRECEDING, n PRECEDING or CURRENT ROW (frame_preceding -1, n, 0). The
+  // parser refuses FOLLOWING ends, GROUPS and EXCLUDE.
+  bool has_frame = false;
+  bool frame_range = false;  // RANGE (false: ROWS)
+  int64_t frame_preceding = -1;
+  SourcePos frame_pos;       // of ROWS/RANGE
+  SourcePos frame_start_pos;  // of the frame start
 };
 
 struct SelectItem {
@@ -129,6 +137,10 @@ struct TableRef {
   std::shared_ptr<const TableRef> left;
   std::shared_ptr<const TableRef> right;
   ParsedExprPtr join_on;
+  // JOIN t FOR SYSTEM_TIME AS OF <expr> [AS alias]: the right side of a lookup join (a
+  // bounded table read as of processing time); null when not written.
+  ParsedExprPtr system_time;
+  SourcePos system_time_pos;  // of FOR
   // "source.stream" as written (quotes removed); a subquery's alias.
   std::string Name() const {
     if (kind == TableRefKind::kSubquery) return alias.name;

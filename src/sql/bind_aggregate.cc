@@ -16,7 +16,8 @@ std::string Lower(std::string_view s) {
 }
 
 bool IsAggregateCall(const ParsedExpr& e) {
-  return e.kind == ExprKind::kFunction && IsAggregateFunctionName(e.op);
+  // agg(x) OVER (...) is a window function, not a group aggregate.
+  return e.kind == ExprKind::kFunction && IsAggregateFunctionName(e.op) && !e.over;
 }
 
 // Whether `e` can never be NULL; decides whether a group key may be an upsert key.

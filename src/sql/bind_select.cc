@@ -90,6 +90,121 @@ Status BindRankItem(const SelectItem& item, Binder& binder, const ErrorContext& 
   return Status::OK();
 }
 
+// The first call with OVER inside `e` (e itself included), or nullptr.
+const ParsedExpr* FindOverCall(const ParsedExpr& e) {
+  if (e.kind == ExprKind::kFunction && e.over) return &e;
+  for (const auto& a : e.args) {
+    if (const ParsedExpr* f = FindOverCall(*a)) return f;
+  }
+  return nullptr;
+}
+
+// The OVER clause as text, to tell whether two calls share it.
+std::string OverText(const OverClause& o, const ErrorContext& ctx) {
+  std::string t = "P";
+  for (const ParsedExprPtr& p : o.partition_by) t += "|" + ExprText(*p, ctx);
+  t += "O";
+  for (const OrderTerm& term : o.order_by) {
+    t += "|" + ExprText(*term.expr, ctx) + (term.descending ? " d" : " a") +
+         (term.nulls_first ? "f" : "l");
+  }
+  t += "F" + std::to_string(o.has_frame) + std::to_string(o.frame_range) +
+       std::to_string(o.frame_preceding);
+  return t;
+}
+
+// agg(x) OVER (...) as select item `index`: count, sum, avg, min, max over a frame.
+Status BindOverAggregateItem(const SelectItem& item, Binder& binder, const ErrorContext& ctx,
+                             int index, std::string* first_over, BoundSelect* out) {
+  const ParsedExpr& e = *item.expr;
+  const OverClause& over = *e.over;
+  std::string name;
+  for (char c : e.op) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name == "approx_count_distinct") return ctx.NotSupported(e.pos, name + "() OVER (...)");
+  if (e.distinct) return ctx.NotSupported(e.pos, name + "(DISTINCT ...) OVER (...)");
+  if (e.filter) return ctx.NotSupported(e.filter->pos, "FILTER in an aggregate OVER (...)");
+  const std::string text = OverText(over, ctx);
+  if (out->over_items.empty()) {
+    *first_over = text;
+    if (over.order_by.empty()) {
+      return ctx.NotSupported(over.pos, name + "() OVER (...) without ORDER BY (its frame would be "
+                                             "the whole partition, which changes with every row); "
+                                             "add ORDER BY and a frame such as ROWS BETWEEN 10 "
+                                             "PRECEDING AND CURRENT ROW");
+    }
+    if (over.has_frame && over.frame_range && over.frame_preceding == 0) {
+      return ctx.NotSupported(over.frame_start_pos, "a RANGE frame starting at CURRENT ROW; write "
+                                                    "ROWS BETWEEN n PRECEDING AND CURRENT ROW");
+    }
+    for (const ParsedExprPtr& p : over.partition_by) {
+      SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, binder.Bind(*p));
+      out->rank_partition.push_back(std::move(b));
+    }
+    for (const OrderTerm& t : over.order_by) {
+      SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, binder.Bind(*t.expr));
+      if (b->untyped_null) return ctx.Invalid(t.expr->pos, "ORDER BY NULL orders nothing");
+      if (b->type.id == TypeId::kInterval) {
+        return ctx.NotSupported(t.expr->pos, "ORDER BY an INTERVAL in OVER (...) with an aggregate");
+      }
+      out->rank_order.push_back(std::move(b));
+      out->rank_descending.push_back(t.descending);
+      out->rank_nulls_first.push_back(t.nulls_first);
+    }
+    out->over_pos = over.pos;
+    out->over_preceding = over.has_frame ? over.frame_preceding : -1;
+    out->over_range_peers = !over.has_frame || over.frame_range;
+  } else if (text != *first_over) {
+    return ctx.NotSupported(over.pos, "OVER aggregates with different OVER (...) clauses in one "
+                                      "SELECT; give them the same PARTITION BY, ORDER BY and frame, "
+                                      "or compute them in separate queries");
+  }
+  BoundAggregate agg;
+  agg.text = ExprText(e, ctx);
+  if (e.star) {
+    if (name != "count") return ctx.Invalid(e.pos, name + "(*) is not allowed; only count takes '*'");
+    agg.kind = AggregateKind::kCountStar;
+    agg.type = DataType::Int64();
+  } else {
+    if (e.args.size() != 1) {
+      return ctx.Invalid(e.pos, name + "() takes exactly one argument" +
+                                    std::string(name == "count" ? " (or *)" : ""));
+    }
+    if (const ParsedExpr* inner = FindOverCall(*e.args[0])) {
+      return ctx.Invalid(inner->pos, "window function calls cannot be nested");
+    }
+    SLUICE_ASSIGN_OR_RETURN(agg.arg, binder.Bind(*e.args[0]));
+    if (agg.arg->untyped_null) {
+      SLUICE_ASSIGN_OR_RETURN(agg.arg, binder.Coerce(std::move(agg.arg), DataType::Int64()));
+    }
+    const DataType t = agg.arg->type;
+    const SourcePos at = e.args[0]->pos;
+    const bool numeric = t.id == TypeId::kInt32 || t.id == TypeId::kInt64 ||
+                         t.id == TypeId::kDecimal || t.id == TypeId::kDouble;
+    if (name == "count") {
+      agg.kind = AggregateKind::kCount;
+      agg.type = DataType::Int64();
+    } else if (name == "min" || name == "max") {
+      if (t.id == TypeId::kVarchar || t.id == TypeId::kInterval) {
+        return ctx.NotSupported(at, name + "() of " + t.ToString() + " over a window frame");
+      }
+      agg.kind = name == "min" ? AggregateKind::kMin : AggregateKind::kMax;
+      agg.type = t;
+    } else {
+      if (!numeric) return ctx.Invalid(at, name + "() needs a numeric argument, not " + t.ToString());
+      agg.kind = name == "avg" ? AggregateKind::kAvg : AggregateKind::kSum;
+      agg.type = name == "avg" || t.id == TypeId::kDouble ? DataType::Double()
+                 : t.id == TypeId::kDecimal               ? DataType::Decimal(18, t.scale)
+                                                          : DataType::Int64();
+    }
+  }
+  auto placeholder = MakeBound(BoundOp::kConstant, agg.type, e, ctx);
+  placeholder->value = Value::Null(agg.type);
+  out->items.push_back(std::move(placeholder));
+  out->over_items.push_back(index);
+  out->over_aggregates.push_back(std::move(agg));
+  return Status::OK();
+}
+
 Result<int64_t> WindowLength(const ParsedExpr& e, const char* what, const BoundSelect& out,
                              const ErrorContext& ctx) {
   Binder b(ctx, out.source_schema, out.input_table, "");
@@ -302,14 +417,43 @@ Result<BoundSelect> BindSelectOver(const SelectStmt& select, const InputRelation
     }
   }
   const bool aggregate = IsAggregateQuery(select);
+  for (const SelectItem& item : select.items) {
+    if (item.star) continue;
+    const ParsedExpr* call = FindOverCall(*item.expr);
+    if (call == nullptr) continue;
+    if (aggregate) {
+      return ctx.NotSupported(call->pos, "a window function in a GROUP BY or aggregate query; "
+                                         "aggregate in a subquery, then apply OVER (...) outside");
+    }
+    if (call != item.expr.get()) {
+      return ctx.NotSupported(call->pos, "a window function inside an expression; select it as "
+                                         "its own column (in a subquery) and compute with it outside");
+    }
+  }
   if (aggregate) SLUICE_RETURN_NOT_OK(BindAggregateQuery(select, binder, ctx, &out, &names));
+  std::string first_over;
   for (const SelectItem& item : select.items) {
     if (aggregate) break;
     if (item.star) {
       SLUICE_RETURN_NOT_OK(ExpandStar(item, out, binder, ctx, &out.items, &names));
       continue;
     }
+    if (item.expr->kind == ExprKind::kFunction && item.expr->over &&
+        IsAggregateFunctionName(item.expr->op)) {
+      if (out.rank_item >= 0) {
+        return ctx.NotSupported(item.expr->pos, "ROW_NUMBER() and an aggregate OVER (...) in one "
+                                                "SELECT; rank in a subquery first");
+      }
+      SLUICE_RETURN_NOT_OK(BindOverAggregateItem(item, binder, ctx, static_cast<int>(out.items.size()),
+                                                 &first_over, &out));
+      names.push_back(item.alias.name.empty() ? ExprText(*item.expr, ctx) : item.alias.name);
+      continue;
+    }
     if (item.expr->kind == ExprKind::kFunction && item.expr->over) {
+      if (!out.over_items.empty()) {
+        return ctx.NotSupported(item.expr->pos, "ROW_NUMBER() and an aggregate OVER (...) in one "
+                                                "SELECT; rank in a subquery first");
+      }
       SLUICE_RETURN_NOT_OK(BindRankItem(item, binder, ctx, static_cast<int>(out.items.size()), &out));
       names.push_back(item.alias.name.empty() ? "row_number" : item.alias.name);
       continue;
@@ -337,6 +481,12 @@ Result<BoundSelect> BindSelectOver(const SelectStmt& select, const InputRelation
       }
     }
     Field f{names[i], out.items[i]->type, static_cast<int>(i) != out.rank_item};
+    for (size_t o = 0; o < out.over_items.size(); ++o) {
+      if (out.over_items[o] == static_cast<int>(i)) {
+        f.nullable = out.over_aggregates[o].kind != AggregateKind::kCount &&
+                     out.over_aggregates[o].kind != AggregateKind::kCountStar;
+      }
+    }
     if (out.items[i]->op == BoundOp::kColumn) {
       const Schema& read = aggregate ? *out.frame_schema : *out.input_schema;
       f.nullable = read.field(out.items[i]->column).nullable;

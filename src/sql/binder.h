@@ -84,6 +84,19 @@ struct BoundSelect {
   std::vector<BoundExprPtr> rank_order;
   std::vector<bool> rank_descending;
   std::vector<bool> rank_nulls_first;
+
+  // SELECT ..., agg(x) OVER (PARTITION BY ... ORDER BY ... [frame]) AS a, ... (not in
+  // aggregate queries, not with ROW_NUMBER()): items[over_items[i]] is a placeholder the
+  // planner replaces with the i-th OVER aggregate (over_aggregates[i]: kind, argument
+  // over the input, result type). All of them share one OVER clause, whose partition and
+  // order expressions are rank_partition / rank_order / rank_descending /
+  // rank_nulls_first. Frame: over_preceding rows before the current one (-1 = UNBOUNDED
+  // PRECEDING); over_range_peers: RANGE ... CURRENT ROW (the frame ends at the last peer).
+  std::vector<int> over_items;
+  std::vector<BoundAggregate> over_aggregates;
+  SourcePos over_pos;
+  int64_t over_preceding = -1;
+  bool over_range_peers = false;
 };
 
 // Resolves expressions of an aggregate query's select list and HAVING before the

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/schema.h"
+#include "core/status.h"
 
 namespace sluice::sql {
 
@@ -23,6 +24,14 @@ class Catalog {
   virtual std::string ExplainMissing(std::string_view name) const {
     (void)name;
     return "";
+  }
+  // A bounded table a lookup join can read (JOIN t [FOR SYSTEM_TIME AS OF ...] ON ...): a
+  // warehouse table (seed, model, materialized view) by name. Returns its schema, nullptr
+  // when there is no such table, or an error when the catalog cannot tell (the warehouse
+  // could not be opened). The default knows no tables.
+  virtual Result<SchemaPtr> FindLookupTable(std::string_view name) const {
+    (void)name;
+    return SchemaPtr();
   }
 };
 

@@ -188,6 +188,15 @@ Result<TableRef> Parser::ParseTableRef() {
                                          "CUMULATE and SESSION");
   } else {
     SLUICE_RETURN_NOT_OK(ParseStreamName(&ref));
+    if (Peek().IsKeyword("FOR") && Peek(1).IsKeyword("SYSTEM_TIME")) {
+      // A lookup join's table: t FOR SYSTEM_TIME AS OF <processing time>.
+      ref.system_time_pos = Peek().pos;
+      Advance();
+      Advance();
+      SLUICE_RETURN_NOT_OK(ExpectKeyword("AS"));
+      SLUICE_RETURN_NOT_OK(ExpectKeyword("OF"));
+      SLUICE_ASSIGN_OR_RETURN(ref.system_time, ParseExpr(0));
+    }
   }
   if (Peek().IsOperator("(")) {
     return ctx_.NotSupported(ref.pos, "a table function in FROM (" + ref.Name() + "(...))");

@@ -534,15 +534,90 @@ Result<std::unique_ptr<OverClause>> Parser::ParseOver() {
       Advance();
     }
   }
-  if (Peek().IsKeyword("ROWS") || Peek().IsKeyword("RANGE") || Peek().IsKeyword("GROUPS")) {
-    return ctx_.NotSupported(Peek().pos, "a window frame (ROWS/RANGE) in OVER");
+  if (Peek().IsKeyword("GROUPS")) {
+    return ctx_.NotSupported(Peek().pos, "a GROUPS window frame; write ROWS BETWEEN n PRECEDING "
+                                         "AND CURRENT ROW");
+  }
+  if (Peek().IsKeyword("ROWS") || Peek().IsKeyword("RANGE")) {
+    SLUICE_RETURN_NOT_OK(ParseFrame(over.get()));
   }
   if (!Peek().IsOperator(")")) {
-    return Error(Peek(), "expected PARTITION BY, ORDER BY or ')' in OVER (...) but found " +
-                             Peek().Describe());
+    return Error(Peek(), std::string(over->has_frame ? "expected ')' after the window frame"
+                                                     : "expected PARTITION BY, ORDER BY or ')'") +
+                             " in OVER (...) but found " + Peek().Describe());
   }
   Advance();
   return over;
+}
+
+// ROWS|RANGE [BETWEEN] start [AND end]; cursor on ROWS/RANGE. Frames the stream engine
+// cannot run (FOLLOWING, RANGE with an offset, EXCLUDE) are refused here.
+Status Parser::ParseFrame(OverClause* over) {
+  over->has_frame = true;
+  over->frame_range = Peek().IsKeyword("RANGE");
+  over->frame_pos = Peek().pos;
+  const char* unit = over->frame_range ? "RANGE" : "ROWS";
+  Advance();
+  const bool between = Peek().IsKeyword("BETWEEN");
+  if (between) Advance();
+  over->frame_start_pos = Peek().pos;
+  if (Peek().IsKeyword("UNBOUNDED")) {
+    Advance();
+    if (Peek().IsKeyword("FOLLOWING")) {
+      return ctx_.NotSupported(Peek().pos, "a window frame starting at UNBOUNDED FOLLOWING");
+    }
+    SLUICE_RETURN_NOT_OK(ExpectKeyword("PRECEDING"));
+    over->frame_preceding = -1;
+  } else if (Peek().IsKeyword("CURRENT")) {
+    Advance();
+    SLUICE_RETURN_NOT_OK(ExpectKeyword("ROW"));
+    over->frame_preceding = 0;
+  } else if (Peek().kind == TokenKind::kInteger || Peek().kind == TokenKind::kDecimal ||
+             Peek().kind == TokenKind::kFloat) {
+    const Token& num = Peek();
+    int64_t n = 0;
+    bool ok = num.kind == TokenKind::kInteger;
+    for (char c : num.text) {
+      if (c < '0' || c > '9' || n > (int64_t{1} << 40)) ok = false;
+      if (ok) n = n * 10 + (c - '0');
+    }
+    if (!ok) {
+      return Error(num, std::string("the frame offset must be a whole number of rows such as 10, "
+                                    "not ") + num.Describe());
+    }
+    if (over->frame_range) {
+      return ctx_.NotSupported(num.pos, "a RANGE frame with an offset (n PRECEDING); write ROWS "
+                                        "BETWEEN n PRECEDING AND CURRENT ROW");
+    }
+    Advance();
+    if (Peek().IsKeyword("FOLLOWING")) {
+      return ctx_.NotSupported(Peek().pos, "a window frame with FOLLOWING rows (a streaming "
+                                           "frame ends at CURRENT ROW)");
+    }
+    SLUICE_RETURN_NOT_OK(ExpectKeyword("PRECEDING"));
+    over->frame_preceding = n;
+  } else if (over->frame_range && (Peek().IsKeyword("INTERVAL") || Peek().kind == TokenKind::kString)) {
+    return ctx_.NotSupported(Peek().pos, "a RANGE frame with an offset (value PRECEDING); write ROWS "
+                                         "BETWEEN n PRECEDING AND CURRENT ROW");
+  } else {
+    return Error(Peek(), std::string("expected UNBOUNDED PRECEDING, n PRECEDING or CURRENT ROW "
+                                     "after ") + unit + " but found " + Peek().Describe());
+  }
+  if (between) {
+    SLUICE_RETURN_NOT_OK(ExpectKeyword("AND"));
+    if (Peek().IsKeyword("CURRENT")) {
+      Advance();
+      SLUICE_RETURN_NOT_OK(ExpectKeyword("ROW"));
+    } else if (Peek().IsKeyword("UNBOUNDED") || Peek().kind == TokenKind::kInteger) {
+      return ctx_.NotSupported(Peek().pos, "a window frame that does not end at CURRENT ROW (a "
+                                           "streaming frame ends at the current row)");
+    } else {
+      return Error(Peek(), "expected CURRENT ROW after AND in the window frame but found " +
+                               Peek().Describe());
+    }
+  }
+  if (Peek().IsKeyword("EXCLUDE")) return ctx_.NotSupported(Peek().pos, "EXCLUDE in a window frame");
+  return Status::OK();
 }
 
 Result<ParsedExprPtr> Parser::ParseColumnRef() {

@@ -63,6 +63,7 @@ class Parser {
   Result<ParsedExprPtr> ParseFunction();
   Result<ParsedExprPtr> ParseColumnRef();
   Result<std::unique_ptr<OverClause>> ParseOver();
+  Status ParseFrame(OverClause* over);
   // Infix/postfix operator at the cursor applied to `left`.
   Result<ParsedExprPtr> ParseInfix(ParsedExprPtr left, int prec);
   // Operators that are function calls (~, ~*, !~, !~*, ->, ->>); cursor on the operator.

@@ -31,6 +31,8 @@ enum class PlanKind {
   kTopN,             // ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..) filtered by rn <= N
   kUnion,            // UNION ALL: the inputs' changes, interleaved
   kWindowAssign,     // TUMBLE/HOP/CUMULATE without aggregation: rows + window_start/end
+  kLookupJoin,       // a stream joined with a bounded table's current rows (lookup_join_plan.h)
+  kOverAggregate,    // agg(x) OVER (PARTITION BY .. ORDER BY .. ROWS ...): a changelog
 };
 
 const char* PlanKindName(PlanKind kind);
@@ -81,6 +83,20 @@ struct PlanNode {
   int left_event_time = -1;
   int right_event_time = -1;
 
+  // kLookupJoin: inputs[0] = the stream (append-only); the table `lookup_table` (as the
+  // catalog spells it, columns lookup_schema) is read whole and indexed on the columns
+  // lookup_table_keys; `lookup_keys` computes the matching stream-side keys (one output
+  // column per table key) from a stream batch; `lookup_residual` (may be null) filters
+  // the joined rows (its WHERE; input = output schema). Output = stream columns then
+  // table columns; join_type INNER or LEFT. The table is reloaded every
+  // lookup_refresh_us of processing time.
+  std::string lookup_table;
+  SchemaPtr lookup_schema;
+  std::vector<int> lookup_table_keys;
+  std::shared_ptr<CompiledSelect> lookup_keys;
+  std::shared_ptr<CompiledSelect> lookup_residual;
+  int64_t lookup_refresh_us = 60'000'000;
+
   // kTopN: over inputs[0]; output = input columns + rank (BIGINT NOT NULL) when emit_rank.
   struct Order {
     int column;
@@ -92,6 +108,17 @@ struct PlanNode {
   int64_t limit = 1;
   bool emit_rank = true;
 
+  // kOverAggregate: over inputs[0], with `partition` and `order` as kTopN; output = input
+  // columns + one column per call. Frame: over_preceding rows before the current one
+  // (-1 = UNBOUNDED PRECEDING); over_range_peers: up to the current row's last peer.
+  struct OverCall {
+    AggregateKind kind;
+    int arg_column;  // -1 for count(*)
+  };
+  std::vector<OverCall> over_calls;
+  int64_t over_preceding = -1;
+  bool over_range_peers = false;
+
   // Every stream the tree scans (in first-scan order), for the runtime's inputs.
   void CollectScans(std::vector<const PlanNode*>* out) const;
   // One line per node, indented ("Aggregate (changelog) [count(*)]"), for EXPLAIN and tests.
@@ -101,6 +128,8 @@ struct PlanNode {
 struct PlanOptions {
   // Per-query options (Statement::options, validated): allowed_lateness.
   int64_t allowed_lateness_us = 0;
+  // lookup_refresh_interval: how often lookup joins reload their table (default 60s).
+  int64_t lookup_refresh_us = 60'000'000;
 };
 
 // Plans `select` (a statement's query, UNION ALL branches included) over `catalog`.

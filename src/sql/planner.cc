@@ -7,6 +7,7 @@
 #include "core/time.h"
 #include "sql/binder.h"
 #include "sql/join_condition.h"
+#include "sql/lookup_join_plan.h"
 #include "sql/plan.h"
 
 namespace sluice::sql {
@@ -151,6 +152,10 @@ class Planner {
     SLUICE_ASSIGN_OR_RETURN(BoundSelect bound, BindSelectOver(s, from.relation, ctx_));
     bound.window_processing_time = s.from.processing_time;
     if (bound.aggregate) return PlanAggregate(std::move(bound), from.node, s);
+    if (bound.window != WindowKind::kNone && !bound.over_items.empty()) {
+      return ctx_.NotSupported(bound.over_pos, "an aggregate OVER (...) over a window table "
+                                               "function; apply it to a subquery over the window");
+    }
     if (bound.window != WindowKind::kNone && bound.rank_item >= 0) {
       return ctx_.NotSupported(bound.rank_pos, "ROW_NUMBER() over a window table function "
                                                "(window top-N); rank an aggregate of the window instead");
@@ -160,6 +165,7 @@ class Planner {
       PlanPtr assign = MakeWindowAssign(bound, from.node, s.from.window_pos);
       return MakeSelect(std::move(bound), assign);
     }
+    if (!bound.over_items.empty()) return PlanOverAggregate(std::move(bound), from.node);
     if (bound.rank_item >= 0) {
       if (rank_limit < 0) {
         return ctx_.Invalid(bound.rank_pos,
@@ -263,6 +269,12 @@ class Planner {
 
   Result<Planned> PlanJoin(const TableRef& ref, const SelectStmt& owner) {
     SLUICE_ASSIGN_OR_RETURN(Planned left, PlanFrom(*ref.left, owner, false));
+    SLUICE_ASSIGN_OR_RETURN(bool lookup, IsLookupJoin(*ref.right, catalog_, ctx_));
+    if (lookup) {
+      SLUICE_ASSIGN_OR_RETURN(LookupJoinPlan l, PlanLookupJoin(ref, left.node, std::move(left.relation),
+                                                               catalog_, options_, ctx_));
+      return Planned{std::move(l.node), std::move(l.relation)};
+    }
     SLUICE_ASSIGN_OR_RETURN(Planned right, PlanFrom(*ref.right, owner, false));
     Planned p;
     const int nl = left.node->schema->num_fields();
@@ -575,6 +587,79 @@ class Planner {
     return out;
   }
 
+  // Select(items + partition + order + arguments) -> OverAggregate -> Select(items with
+  // the aggregates in place).
+  Result<PlanPtr> PlanOverAggregate(BoundSelect bound, const PlanPtr& input) {
+    const SchemaPtr final_schema = bound.output_schema;
+    const SourcePos pos = bound.over_pos;
+    std::vector<int> call_of_item(bound.items.size(), -1);
+    for (size_t o = 0; o < bound.over_items.size(); ++o) {
+      call_of_item[static_cast<size_t>(bound.over_items[o])] = static_cast<int>(o);
+    }
+    BoundSelect pre;
+    pre.input_table = bound.input_table;
+    pre.input_schema = bound.input_schema;
+    pre.where = std::move(bound.where);
+    std::vector<Field> fields;
+    std::vector<int> item_column(bound.items.size(), -1);
+    for (size_t i = 0; i < bound.items.size(); ++i) {
+      if (call_of_item[i] >= 0) continue;
+      item_column[i] = static_cast<int>(pre.items.size());
+      fields.push_back(final_schema->field(static_cast<int>(i)));
+      pre.items.push_back(std::move(bound.items[i]));
+    }
+    auto add = [&](BoundExprPtr e, const std::string& name) {
+      const int column = static_cast<int>(pre.items.size());
+      fields.push_back(Field{name, e->type, true});
+      pre.items.push_back(std::move(e));
+      return column;
+    };
+    std::vector<int> partition;
+    for (size_t i = 0; i < bound.rank_partition.size(); ++i) {
+      partition.push_back(add(std::move(bound.rank_partition[i]), "__partition" + std::to_string(i)));
+    }
+    std::vector<PlanNode::Order> order;
+    for (size_t i = 0; i < bound.rank_order.size(); ++i) {
+      const int c = add(std::move(bound.rank_order[i]), "__order" + std::to_string(i));
+      order.push_back(PlanNode::Order{c, bound.rank_descending[i], bound.rank_nulls_first[i]});
+    }
+    std::vector<PlanNode::OverCall> calls;
+    for (size_t o = 0; o < bound.over_aggregates.size(); ++o) {
+      BoundAggregate& agg = bound.over_aggregates[o];
+      const int arg = agg.arg ? add(std::move(agg.arg), "__arg" + std::to_string(o)) : -1;
+      calls.push_back(PlanNode::OverCall{agg.kind, arg});
+    }
+    pre.output_schema = MakeSchema(std::move(fields));
+    SLUICE_ASSIGN_OR_RETURN(PlanPtr prepared, MakeSelect(std::move(pre), input));
+
+    PlanPtr over = NewNode(PlanKind::kOverAggregate, pos);
+    over->partition = std::move(partition);
+    over->order = std::move(order);
+    over->over_calls = std::move(calls);
+    over->over_preceding = bound.over_preceding;
+    over->over_range_peers = bound.over_range_peers;
+    std::vector<Field> over_fields = prepared->schema->fields();
+    const int first_call = static_cast<int>(over_fields.size());
+    for (size_t o = 0; o < bound.over_aggregates.size(); ++o) {
+      const AggregateKind kind = bound.over_aggregates[o].kind;
+      over_fields.push_back(Field{"__over" + std::to_string(o), bound.over_aggregates[o].type,
+                                  kind != AggregateKind::kCount && kind != AggregateKind::kCountStar});
+    }
+    over->schema = MakeSchema(std::move(over_fields));
+    over->append_only = false;
+    over->inputs.push_back(prepared);
+
+    BoundSelect post;
+    post.input_table = "over";
+    post.input_schema = over->schema;
+    for (size_t i = 0; i < bound.items.size(); ++i) {
+      const int from = call_of_item[i] >= 0 ? first_call + call_of_item[i] : item_column[i];
+      post.items.push_back(ColumnRef(from, over->schema->field(from), pos));
+    }
+    post.output_schema = final_schema;
+    return MakeSelect(std::move(post), over);
+  }
+
   const Catalog& catalog_;
   const PlanOptions& options_;
   const ErrorContext& ctx_;
@@ -592,6 +677,8 @@ const char* PlanKindName(PlanKind kind) {
     case PlanKind::kTopN: return "TopN";
     case PlanKind::kUnion: return "Union";
     case PlanKind::kWindowAssign: return "WindowAssign";
+    case PlanKind::kLookupJoin: return "LookupJoin";
+    case PlanKind::kOverAggregate: return "OverAggregate";
   }
   return "?";
 }
@@ -610,6 +697,14 @@ std::string PlanNode::ToString(int indent) const {
   if (kind == PlanKind::kScan) out += " " + table;
   if (kind == PlanKind::kJoin) out += join_type == JoinType::kLeft ? " left" : " inner";
   if (kind == PlanKind::kTopN) out += " limit " + std::to_string(limit);
+  if (kind == PlanKind::kOverAggregate) {
+    out += over_range_peers ? " range unbounded"
+           : over_preceding < 0 ? " rows unbounded"
+                                : " rows " + std::to_string(over_preceding);
+  }
+  if (kind == PlanKind::kLookupJoin) {
+    out += (join_type == JoinType::kLeft ? " left " : " inner ") + lookup_table;
+  }
   out += append_only ? " (append-only)" : " (changelog)";
   out += " [";
   for (int i = 0; i < schema->num_fields(); ++i) out += (i ? ", " : "") + schema->field(i).name;
@@ -642,8 +737,16 @@ Result<PlanOptions> ReadPlanOptions(const Statement& stmt, const ErrorContext& c
                                     "not '" + opt.value + "'");
       }
       out.allowed_lateness_us = *d;
+    } else if (opt.key == "lookup_refresh_interval") {
+      Result<int64_t> d = ParseDuration(opt.value);
+      if (!d.ok() || *d <= 0) {
+        return ctx.Invalid(opt.pos, "lookup_refresh_interval must be a positive duration such as "
+                                    "'60s' or '5m', not '" + opt.value + "'");
+      }
+      out.lookup_refresh_us = *d;
     } else {
-      return ctx.Invalid(opt.pos, "unknown option '" + opt.key + "'; the known option is allowed_lateness");
+      return ctx.Invalid(opt.pos, "unknown option '" + opt.key + "'; the known options are "
+                                  "allowed_lateness and lookup_refresh_interval");
     }
   }
   return out;

@@ -6,6 +6,8 @@
 #include "stream/group_aggregate.h"
 #include "stream/state_codec.h"
 #include "stream/hash_join.h"
+#include "stream/lookup_join.h"
+#include "stream/over_aggregate.h"
 #include "stream/top_n.h"
 #include "stream/window_assign.h"
 #include "stream/window_aggregate.h"
@@ -78,6 +80,56 @@ Result<std::unique_ptr<QueryGraph>> QueryGraph::Make(sql::PlanPtr plan, const Qu
   return g;
 }
 
+namespace {
+
+// An OverAggregate for a kOverAggregate node; its output types must be the planner's.
+Result<std::unique_ptr<StreamOperator>> MakeOverOperator(const sql::PlanNode& p,
+                                                         const QueryGraphOptions& options) {
+  OverAggregateOptions o;
+  o.input_schema = p.inputs[0]->schema;
+  o.partition_keys = p.partition;
+  for (const sql::PlanNode::Order& ord : p.order) {
+    o.order.push_back(OverAggregateOptions::Order{ord.column, ord.descending, ord.nulls_first});
+  }
+  o.preceding = p.over_preceding;
+  o.range_peers = p.over_range_peers;
+  o.append_only_input = p.inputs[0]->append_only;
+  const int first = o.input_schema->num_fields();
+  for (size_t i = 0; i < p.over_calls.size(); ++i) {
+    OverFunction f = OverFunction::kCountStar;
+    switch (p.over_calls[i].kind) {
+      case sql::AggregateKind::kCountStar: f = OverFunction::kCountStar; break;
+      case sql::AggregateKind::kCount: f = OverFunction::kCount; break;
+      case sql::AggregateKind::kSum: f = OverFunction::kSum; break;
+      case sql::AggregateKind::kAvg: f = OverFunction::kAvg; break;
+      case sql::AggregateKind::kMin: f = OverFunction::kMin; break;
+      case sql::AggregateKind::kMax: f = OverFunction::kMax; break;
+      default:
+        return Status::NotImplemented(options.error_context.Where(p.pos) + ": " +
+                                      sql::AggregateKindName(p.over_calls[i].kind) +
+                                      "() over a window frame");
+    }
+    o.aggregates.push_back({f, p.over_calls[i].arg_column,
+                            p.schema->field(first + static_cast<int>(i)).name});
+  }
+  Result<std::unique_ptr<OverAggregate>> made = OverAggregate::Make(std::move(o));
+  if (!made.ok()) {
+    return Status::Invalid(options.error_context.Where(p.pos) + ": " + made.status().message());
+  }
+  std::unique_ptr<OverAggregate> op = std::move(made).value();
+  const Schema& mine = *op->output_schema();
+  for (int c = 0; c < p.schema->num_fields(); ++c) {
+    if (!(mine.field(c).type == p.schema->field(c).type)) {
+      return Status::Internal("OVER aggregate: output column " + std::to_string(c) + " is " +
+                              mine.field(c).type.ToString() + ", the plan has " +
+                              p.schema->field(c).type.ToString());
+    }
+  }
+  return std::unique_ptr<StreamOperator>(std::move(op));
+}
+
+}  // namespace
+
 // Creates the nodes of `p`'s subtree in post-order; returns p's node, or -1 for a scan
 // (which becomes an input port of the graph).
 Result<int> QueryGraph::Build(const sql::PlanPtr& p, const QueryGraphOptions& options) {
@@ -100,15 +152,37 @@ Result<int> QueryGraph::Build(const sql::PlanPtr& p, const QueryGraphOptions& op
       node->assign = std::make_unique<WindowAssign>(
           p->inputs[0]->schema, p->time_column, WindowSpec{p->window, p->window_size, p->window_slide});
       break;
-    case sql::PlanKind::kAggregate:
-      node->op = std::make_unique<GroupAggregate>(p->aggregate, !p->inputs[0]->append_only);
+    case sql::PlanKind::kAggregate: {
+      OperatorStateOptions state = options.state;
+      if (!state.dir.empty()) state.dir += "/op" + std::to_string(self);
+      node->op = std::make_unique<GroupAggregate>(p->aggregate, !p->inputs[0]->append_only, std::move(state));
       break;
+    }
     case sql::PlanKind::kWindowAggregate: {
       node->op = MakeWindowOperator(p->aggregate, options.watermark_delay_us, p->allowed_lateness_us);
       break;
     }
     case sql::PlanKind::kJoin: {
       SLUICE_ASSIGN_OR_RETURN(node->op, MakeJoinOperator(*p, options));
+      break;
+    }
+    case sql::PlanKind::kLookupJoin: {
+      LookupJoinOptions o;
+      o.type = p->join_type;
+      o.stream_schema = p->inputs[0]->schema;
+      o.table = p->lookup_table;
+      o.table_schema = p->lookup_schema;
+      o.table_keys = p->lookup_table_keys;
+      o.stream_keys = p->lookup_keys;
+      o.residual = p->lookup_residual;
+      o.refresh_interval_us = p->lookup_refresh_us;
+      o.provider = options.lookup_tables;
+      if (!o.provider) {
+        return Status::Invalid(options.error_context.Where(p->pos) + ": the lookup join of table '" +
+                               p->lookup_table + "' has no table provider (internal)");
+      }
+      SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<LookupJoin> lookup, LookupJoin::Make(std::move(o)));
+      node->op = std::move(lookup);
       break;
     }
     case sql::PlanKind::kTopN: {
@@ -124,6 +198,10 @@ Result<int> QueryGraph::Build(const sql::PlanPtr& p, const QueryGraphOptions& op
       o.rank_name = p->schema->field(p->schema->num_fields() - 1).name;
       SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<TopN> top, TopN::Make(std::move(o)));
       node->op = std::move(top);
+      break;
+    }
+    case sql::PlanKind::kOverAggregate: {
+      SLUICE_ASSIGN_OR_RETURN(node->op, MakeOverOperator(*p, options));
       break;
     }
   }

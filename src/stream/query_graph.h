@@ -17,15 +17,23 @@
 #include <vector>
 
 #include "sql/plan.h"
+#include "stream/state_backend.h"
 #include "stream/stream_operator.h"
 
 namespace sluice::stream {
+
+class LookupTableProvider;  // stream/lookup_join.h
 
 struct QueryGraphOptions {
   // The sources' watermark delay: how far event time may run out of order (micros).
   int64_t watermark_delay_us = 0;
   // The script the plan came from, for runtime messages; its text must outlive the graph.
   sql::ErrorContext error_context;
+  // Where lookup joins (kLookupJoin nodes) read their tables; required when the plan has one.
+  std::shared_ptr<LookupTableProvider> lookup_tables;
+  // Where GROUP BY operators keep their groups; with kRocksDb, `dir` is this query's
+  // directory and the graph's n-th node gets dir/op<n>.
+  OperatorStateOptions state;
 };
 
 class QueryGraph final : public StreamOperator {

@@ -33,7 +33,7 @@ class NexmarkTest : public ::testing::TestWithParam<std::string> {
 NexmarkDuckDb* NexmarkTest::duck_ = nullptr;
 
 // Queries sluice cannot plan yet (the planner's message is in nexmark_queries.cc).
-const std::set<std::string> kUnsupported = {"q6", "q13"};
+const std::set<std::string> kUnsupported = {};
 // Queries that plan but do not give DuckDB's result yet (planner gaps, see
 // nexmark_queries.cc). They must still fail, so a fix shows up here: then move the
 // query out of this list.
