@@ -27,7 +27,7 @@ APT_PACKAGES=(
   build-essential g++ cmake ninja-build pkg-config ccache git ca-certificates
   libyaml-cpp-dev libfmt-dev libspdlog-dev libsimdjson-dev libre2-dev libxxhash-dev
   libzstd-dev liblz4-dev libcli11-dev libcpp-httplib-dev libgtest-dev libgmock-dev
-  libbenchmark-dev python3 libpq-dev postgresql zlib1g-dev
+  libbenchmark-dev python3 libpq-dev postgresql zlib1g-dev librocksdb-dev
 )
 
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }

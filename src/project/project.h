@@ -36,6 +36,11 @@ struct RunConfig {
   int64_t flush_interval_us = 1000000;     // how often sinks flush (> 0)
   int64_t status_interval_us = 1000000;    // status line / status log refresh (> 0)
   int64_t checkpoint_interval_us = 10000000;  // how often pipelines checkpoint; 0 = never
+  // Where GROUP BY operators keep their groups: "memory" (all in memory) or "rocksdb"
+  // (at most state_memory_budget_bytes in memory per operator, the rest on disk under
+  // <state_dir>/state/).
+  std::string state_backend = "memory";
+  int64_t state_memory_budget_bytes = int64_t{256} << 20;  // rocksdb only; >= 1 MB
 };
 
 struct LogConfig {

@@ -1,6 +1,8 @@
 // sluice.yaml: the project's own settings.
+#include <cctype>
 #include <filesystem>
 #include <limits>
+#include <string>
 
 #include "project/project_internal.h"
 
@@ -89,6 +91,46 @@ void ReadWarehouse(const ConfigValue& map, const fs::path& state_dir, Project* p
   r.Finish();
 }
 
+// A size: a whole number of bytes, or one with a unit B, KB, MB, GB (powers of 1024,
+// case-insensitive, "256MB", "1.5GB"). -1 when malformed.
+int64_t ParseByteSize(const std::string& text) {
+  size_t i = 0;
+  const auto digit = [&](size_t at) {
+    return std::isdigit(static_cast<unsigned char>(text[at])) || text[at] == '.';
+  };
+  while (i < text.size() && digit(i)) ++i;
+  if (i == 0) return -1;
+  double number = 0;
+  try {
+    size_t used = 0;
+    number = std::stod(text.substr(0, i), &used);
+    if (used != i) return -1;
+  } catch (const std::exception&) {
+    return -1;
+  }
+  size_t u = i;
+  while (u < text.size() && text[u] == ' ') ++u;
+  std::string unit;
+  for (; u < text.size(); ++u) {
+    unit += static_cast<char>(std::toupper(static_cast<unsigned char>(text[u])));
+  }
+  double scale = 0;
+  if (unit.empty() || unit == "B") {
+    scale = 1;
+  } else if (unit == "KB" || unit == "K" || unit == "KIB") {
+    scale = 1024.0;
+  } else if (unit == "MB" || unit == "M" || unit == "MIB") {
+    scale = 1024.0 * 1024;
+  } else if (unit == "GB" || unit == "G" || unit == "GIB") {
+    scale = 1024.0 * 1024 * 1024;
+  } else {
+    return -1;
+  }
+  const double bytes = number * scale;
+  if (!(bytes < 9.0e18)) return -1;
+  return static_cast<int64_t>(bytes);
+}
+
 void ReadRun(const ConfigValue& map, Project* p, Diagnostics* diag) {
   OptionReader r(map, diag);
   p->run.batch_size = r.Int("batch_size", p->run.batch_size, 1, 65536);
@@ -100,6 +142,21 @@ void ReadRun(const ConfigValue& map, Project* p, Diagnostics* diag) {
             "e.g. '10s', or 0 to turn checkpoints off");
   } else {
     p->run.checkpoint_interval_us = checkpoint;
+  }
+  p->run.state_backend = r.Enum("state_backend", p->run.state_backend, {"memory", "rocksdb"});
+  if (r.Has("state_memory_budget")) {
+    const std::string text = r.String("state_memory_budget", "");
+    const int64_t bytes = ParseByteSize(text);
+    constexpr int64_t kMinBudget = int64_t{1} << 20;
+    if (bytes < 0) {
+      r.Error("state_memory_budget", "'state_memory_budget' must be a size, found '" + text + "'",
+              "e.g. '256MB' or '2GB' (units B, KB, MB, GB: powers of 1024)");
+    } else if (bytes < kMinBudget) {
+      r.Error("state_memory_budget",
+              "'state_memory_budget' must be at least 1MB, found '" + text + "'", "e.g. '256MB'");
+    } else {
+      p->run.state_memory_budget_bytes = bytes;
+    }
   }
   r.Finish();
 }
@@ -200,7 +257,7 @@ void ReadSettings(const ConfigValue& root, Project* p, Diagnostics* diag) {
 
   const ConfigValue* warehouse = Section(&r, "warehouse", "type, path, url", diag);
   if (warehouse) ReadWarehouse(*warehouse, p->state_dir, p, diag);
-  const ConfigValue* run = Section(&r, "run", "batch_size, flush_interval, status_interval, checkpoint_interval", diag);
+  const ConfigValue* run = Section(&r, "run", "batch_size, flush_interval, status_interval, checkpoint_interval, state_backend, state_memory_budget", diag);
   if (run) ReadRun(*run, p, diag);
   const ConfigValue* log = Section(&r, "log", "level, format", diag);
   if (log) ReadLog(*log, p, diag);

@@ -62,7 +62,12 @@ void MinMaxString(const Column& arg, const Column* filter, const int32_t* gid,
   ForCountedRows(&arg, filter, arg.length(), [&](int64_t i) {
     const int32_t g = gid[i];
     const std::string_view x = arg.GetString(i);
-    if (a->count[g]++ == 0 || (kMin ? x < a->sval[g] : x > a->sval[g])) a->sval[g].assign(x);
+    if (a->count[g]++ == 0 || (kMin ? x < a->sval[g] : x > a->sval[g])) {
+      std::string& s = a->sval[g];
+      const int64_t before = StringHeapBytes(s);
+      s.assign(x);
+      a->heap_bytes += StringHeapBytes(s) - before;
+    }
   });
 }
 
@@ -111,19 +116,24 @@ int64_t ForCountedRowsUntil(const Column* arg, const Column* filter, int64_t n, 
 }
 
 // Adds sign (+1/-1) to map[key], erasing it at 0; false when a retraction finds no key.
+// Keeps *bytes (AccumulatorColumn::heap_bytes) up to date.
 template <typename Map, typename Key>
-bool AddToMultiset(Map& map, const Key& key, int8_t sign) {
+bool AddToMultiset(Map& map, const Key& key, int8_t sign, int64_t* bytes) {
   auto it = map.find(key);
   if (sign > 0) {
     if (it == map.end()) {
       map.emplace(key, 1);
+      *bytes += EntryBytes(key);
     } else {
       ++it->second;
     }
     return true;
   }
   if (it == map.end()) return false;
-  if (--it->second == 0) map.erase(it);
+  if (--it->second == 0) {
+    map.erase(it);
+    *bytes -= EntryBytes(key);
+  }
   return true;
 }
 
@@ -152,9 +162,9 @@ int64_t SignedMinMaxLoop(const Column& arg, const Column* filter, const int32_t*
     const int32_t g = gid[i];
     if ((a->count[g] += sign[i]) < 0) return false;
     if constexpr (std::is_same_v<T, double>) {
-      return AddToMultiset(a->dmulti[g], v[i], sign[i]);
+      return AddToMultiset(a->dmulti[g], v[i], sign[i], &a->heap_bytes);
     } else {
-      return AddToMultiset(a->imulti[g], static_cast<int64_t>(v[i]), sign[i]);
+      return AddToMultiset(a->imulti[g], static_cast<int64_t>(v[i]), sign[i], &a->heap_bytes);
     }
   });
 }
@@ -170,7 +180,7 @@ int64_t SignedMinMax(const Column& arg, const Column* filter, const int32_t* gid
       return ForCountedRowsUntil(&arg, filter, arg.length(), [&](int64_t i) {
         const int32_t g = gid[i];
         if ((a->count[g] += sign[i]) < 0) return false;
-        return AddToMultiset(a->smulti[g], arg.GetString(i), sign[i]);
+        return AddToMultiset(a->smulti[g], arg.GetString(i), sign[i], &a->heap_bytes);
       });
     default: return SignedMinMaxLoop<int64_t>(arg, filter, gid, sign, a);
   }
@@ -258,7 +268,10 @@ void AccumulatorColumn::Accumulate(const sql::AggregateInput& spec, const Record
       ForCountedRows(arg, filter, n, [&](int64_t i) {
         DistinctSet& set = distinct[gid[i]];
         const std::string_view v = CellBytes(*arg, i, width);
-        if (set.find(v) == set.end()) set.emplace(v);
+        if (set.find(v) == set.end()) {
+          set.emplace(v);
+          heap_bytes += EntryBytes(v);
+        }
       });
       break;
     }
@@ -297,7 +310,8 @@ int64_t AccumulatorColumn::AccumulateSigned(const sql::AggregateInput& spec,
     case AggregateKind::kCountDistinct: {
       const int width = arg->type().ByteWidth();
       return ForCountedRowsUntil(arg, filter, n, [&](int64_t i) {
-        return AddToMultiset(distinct_counts[gid[i]], CellBytes(*arg, i, width), sign[i]);
+        return AddToMultiset(distinct_counts[gid[i]], CellBytes(*arg, i, width), sign[i],
+                             &heap_bytes);
       });
     }
     case AggregateKind::kSum:
@@ -348,6 +362,38 @@ void AccumulatorColumn::Compact(const std::vector<int32_t>& keep) {
     hll.resize(keep.size() * kHllRegisters);
     hll.shrink_to_fit();
   }
+}
+
+int64_t AccumulatorColumn::GroupHeapBytes(int32_t g) const {
+  const size_t i = static_cast<size_t>(g);
+  int64_t b = 0;
+  if (i < sval.size()) b += StringHeapBytes(sval[i]);
+  if (i < distinct.size()) {
+    for (const std::string& s : distinct[i]) b += EntryBytes(std::string_view(s));
+  }
+  if (i < imulti.size()) b += static_cast<int64_t>(imulti[i].size()) * EntryBytes(int64_t{0});
+  if (i < dmulti.size()) b += static_cast<int64_t>(dmulti[i].size()) * EntryBytes(0.0);
+  if (i < smulti.size()) {
+    for (const auto& e : smulti[i]) b += EntryBytes(std::string_view(e.first));
+  }
+  if (i < distinct_counts.size()) {
+    for (const auto& e : distinct_counts[i]) b += EntryBytes(std::string_view(e.first));
+  }
+  return b;
+}
+
+void AccumulatorColumn::RecountHeapBytes() {
+  heap_bytes = 0;
+  for (size_t g = 0; g < count.size(); ++g) heap_bytes += GroupHeapBytes(static_cast<int32_t>(g));
+}
+
+int64_t AccumulatorColumn::MemoryBytes() const {
+  const auto cap = [](const auto& v) {
+    using T = typename std::decay_t<decltype(v)>::value_type;
+    return static_cast<int64_t>(v.capacity() * sizeof(T));
+  };
+  return cap(count) + cap(isum) + cap(dsum) + cap(ival) + cap(dval) + cap(sval) + cap(distinct) +
+         cap(imulti) + cap(dmulti) + cap(smulti) + cap(distinct_counts) + cap(hll) + heap_bytes;
 }
 
 Status AccumulatorColumn::AppendResults(const sql::AggregateInput& spec,

@@ -1,6 +1,7 @@
 // The state of a GroupAggregate: its groups (keys in an open-addressing hash table
 // over group ids) and one accumulator column per aggregate, indexed by group id.
-// All of the operator's state lives in GroupAggregateState (issue 4 checkpoints it).
+// All of the operator's state lives in GroupAggregateState (issue 4 checkpoints it),
+// except, with the rocksdb state backend, the groups spilled to its StateBackend.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +69,10 @@ struct AccumulatorColumn {
   std::vector<StringMultiset> smulti;
   std::vector<DistinctCounts> distinct_counts;
   std::vector<uint8_t> hll;
+  // Estimated heap bytes held by the per-group containers and strings above (their
+  // entries, not the arrays themselves), kept up to date as values come and go; see
+  // MemoryBytes. An estimate: node sizes are typical libstdc++ figures.
+  int64_t heap_bytes = 0;
 
   // Adds a slot for a new group.
   void AddGroup(const sql::AggregateInput& spec);
@@ -87,11 +92,29 @@ struct AccumulatorColumn {
   void ReleaseGroup(int32_t g);
   // Keeps the groups keep[0..n) (ascending), renumbered 0..n-1.
   void Compact(const std::vector<int32_t>& keep);
+  // Estimated heap bytes of group g's containers and strings (what heap_bytes counts).
+  int64_t GroupHeapBytes(int32_t g) const;
+  // Recomputes heap_bytes from every group (after a restore).
+  void RecountHeapBytes();
+  // Estimated bytes held: the arrays' capacities plus heap_bytes.
+  int64_t MemoryBytes() const;
   // Appends the result of each group in `groups` to `out` (of spec.type). Fails only
   // when a sum does not fit its result type (OutOfRange, naming the aggregate).
   Status AppendResults(const sql::AggregateInput& spec, const std::vector<int32_t>& groups,
                        Column* out) const;
 };
+
+// Estimated heap bytes of one entry of a per-group container (tree or hash node with
+// its key and count), for memory accounting.
+inline int64_t EntryBytes(int64_t) { return 48; }
+inline int64_t EntryBytes(double) { return 48; }
+inline int64_t EntryBytes(std::string_view s) {
+  return 80 + (s.size() > 15 ? static_cast<int64_t>(s.size()) + 1 : 0);
+}
+// Heap bytes of a std::string beyond the object itself (none for short strings).
+inline int64_t StringHeapBytes(const std::string& s) {
+  return s.capacity() > 15 ? static_cast<int64_t>(s.capacity()) + 1 : 0;
+}
 
 // The HyperLogLog estimate of one group's registers (sql::kHllRegisters of them).
 int64_t HllEstimate(const uint8_t* registers);

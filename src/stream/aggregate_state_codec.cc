@@ -144,11 +144,100 @@ Status ReadAccumulators(const sql::AggregateInput& spec, int32_t num_groups, Sta
     return in->Corrupt("the accumulators of " + spec.text + " do not match the query (" +
                        std::to_string(num_groups) + " groups)");
   }
+  a->RecountHeapBytes();
   return Status::OK();
 }
 
+namespace {
+
+template <typename Map>
+void WriteGroupCounts(const std::vector<Map>& v, size_t g, StateWriter* out) {
+  if (g >= v.size()) return;
+  out->WriteU64(v[g].size());
+  for (const auto& e : v[g]) {
+    WriteKey(out, e.first);
+    out->WriteI64(e.second);
+  }
+}
+
+template <typename Map>
+Status ReadGroupCounts(StateReader* in, size_t g, std::vector<Map>* v) {
+  if (g >= v->size()) return Status::OK();
+  using Key = std::remove_cv_t<typename Map::key_type>;
+  uint64_t entries = 0;
+  SLUICE_RETURN_NOT_OK(in->ReadCount(&entries, 8));
+  Map& m = (*v)[g];
+  m.clear();
+  for (uint64_t i = 0; i < entries; ++i) {
+    Key k{};
+    int64_t c = 0;
+    SLUICE_RETURN_NOT_OK(ReadKey(in, &k));
+    SLUICE_RETURN_NOT_OK(in->ReadI64(&c));
+    if (c <= 0) return in->Corrupt("bad value count " + std::to_string(c));
+    m[k] = c;
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+void WriteGroupAccumulators(const AccumulatorColumn& a, int32_t group, StateWriter* out) {
+  const size_t g = static_cast<size_t>(group);
+  out->WriteI64(a.count[g]);
+  if (g < a.isum.size()) out->WriteI128(a.isum[g]);
+  if (g < a.dsum.size()) out->WriteDouble(a.dsum[g]);
+  if (g < a.ival.size()) out->WriteI64(a.ival[g]);
+  if (g < a.dval.size()) out->WriteDouble(a.dval[g]);
+  if (g < a.sval.size()) out->WriteString(a.sval[g]);
+  if (g < a.distinct.size()) {
+    out->WriteU64(a.distinct[g].size());
+    for (const std::string& s : a.distinct[g]) out->WriteString(s);
+  }
+  WriteGroupCounts(a.imulti, g, out);
+  WriteGroupCounts(a.dmulti, g, out);
+  WriteGroupCounts(a.smulti, g, out);
+  WriteGroupCounts(a.distinct_counts, g, out);
+  if (g * sql::kHllRegisters < a.hll.size()) {
+    out->Raw(a.hll.data() + g * sql::kHllRegisters, sql::kHllRegisters);
+  }
+}
+
+Status ReadGroupAccumulators(StateReader* in, int32_t group, AccumulatorColumn* a) {
+  const size_t g = static_cast<size_t>(group);
+  SLUICE_RETURN_NOT_OK(in->ReadI64(&a->count[g]));
+  if (a->count[g] < 0) return in->Corrupt("negative row count");
+  if (g < a->isum.size()) SLUICE_RETURN_NOT_OK(in->ReadI128(&a->isum[g]));
+  if (g < a->dsum.size()) SLUICE_RETURN_NOT_OK(in->ReadDouble(&a->dsum[g]));
+  if (g < a->ival.size()) SLUICE_RETURN_NOT_OK(in->ReadI64(&a->ival[g]));
+  if (g < a->dval.size()) SLUICE_RETURN_NOT_OK(in->ReadDouble(&a->dval[g]));
+  if (g < a->sval.size()) SLUICE_RETURN_NOT_OK(in->ReadString(&a->sval[g]));
+  if (g < a->distinct.size()) {
+    uint64_t n = 0;
+    SLUICE_RETURN_NOT_OK(in->ReadCount(&n, 8));
+    DistinctSet& set = a->distinct[g];
+    set.clear();
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string s;
+      SLUICE_RETURN_NOT_OK(in->ReadString(&s));
+      set.insert(std::move(s));
+    }
+  }
+  SLUICE_RETURN_NOT_OK(ReadGroupCounts(in, g, &a->imulti));
+  SLUICE_RETURN_NOT_OK(ReadGroupCounts(in, g, &a->dmulti));
+  SLUICE_RETURN_NOT_OK(ReadGroupCounts(in, g, &a->smulti));
+  SLUICE_RETURN_NOT_OK(ReadGroupCounts(in, g, &a->distinct_counts));
+  if (g * sql::kHllRegisters < a->hll.size()) {
+    SLUICE_RETURN_NOT_OK(in->Raw(a->hll.data() + g * sql::kHllRegisters, sql::kHllRegisters));
+  }
+  a->heap_bytes += a->GroupHeapBytes(group);
+  return Status::OK();
+}
+
+// The tag of a snapshot with spilled groups after the table (RestoreSpilled).
+constexpr std::string_view kSpilledTag = "GroupAggregate+spilled";
+
 Status GroupAggregate::Snapshot(StateWriter* out) const {
-  out->WriteTag("GroupAggregate");
+  out->WriteTag(spilled_groups_ > 0 ? kSpilledTag : "GroupAggregate");
   out->WriteBool(retractable_);
   out->WriteI32(query_->num_keys());
   out->WriteU64(state_.accumulators.size());
@@ -160,11 +249,33 @@ Status GroupAggregate::Snapshot(StateWriter* out) const {
   out->WriteVector(state_.visible);
   out->WriteVector(state_.row_count);
   for (const AccumulatorColumn& a : state_.accumulators) WriteAccumulators(a, out);
+  if (spilled_groups_ == 0) return Status::OK();
+  // Every spilled group, as stored: the snapshot holds the whole state (restorable
+  // with either backend); the store is scratch space.
+  out->WriteU64(static_cast<uint64_t>(spilled_groups_));
+  int64_t written = 0;
+  std::unique_ptr<StateBackend::Iterator> it = store_->NewIterator();
+  for (; it->Valid(); it->Next()) {
+    out->WriteString(it->key());
+    out->WriteString(it->value());
+    ++written;
+  }
+  SLUICE_RETURN_NOT_OK(it->status());
+  if (written != spilled_groups_) {
+    return Status::Internal("state store " + store_->dir() + " holds " + std::to_string(written) +
+                            " groups, the GROUP BY counted " + std::to_string(spilled_groups_) +
+                            " (a read error, or the directory was changed by another process)");
+  }
   return Status::OK();
 }
 
 Status GroupAggregate::Restore(StateReader* in) {
-  SLUICE_RETURN_NOT_OK(in->ExpectTag("GroupAggregate"));
+  std::string tag;
+  SLUICE_RETURN_NOT_OK(in->ReadString(&tag));
+  const bool spilled = tag == kSpilledTag;
+  if (tag != "GroupAggregate" && !spilled) {
+    return in->Corrupt("expected the state of 'GroupAggregate', found '" + tag.substr(0, 64) + "'");
+  }
   bool retractable = false;
   int32_t keys = 0;
   uint64_t aggregates = 0;
@@ -212,7 +323,10 @@ Status GroupAggregate::Restore(StateReader* in) {
   state_ = std::move(s);
   touch_epoch_.assign(n, 0);
   epoch_ = 0;
-  return Status::OK();
+  store_.reset();  // the store is rebuilt from the snapshot
+  spilled_groups_ = 0;
+  if (spilled) SLUICE_RETURN_NOT_OK(RestoreSpilled(in));
+  return MaybeEvict();
 }
 
 }  // namespace sluice::stream

@@ -29,8 +29,8 @@ bool RowsEqual(const RecordBatch& b, int64_t x, int64_t y) {
 }  // namespace
 
 GroupAggregate::GroupAggregate(std::shared_ptr<sql::CompiledAggregate> query,
-                               bool retractable_input)
-    : query_(std::move(query)), retractable_(retractable_input) {
+                               bool retractable_input, OperatorStateOptions state)
+    : query_(std::move(query)), retractable_(retractable_input), state_options_(std::move(state)) {
   const Schema& frame = *query_->frame_schema();
   for (int k = 0; k < query_->num_keys(); ++k) state_.keys.emplace_back(frame.field(k).type);
   state_.accumulators.resize(query_->aggregates().size());
@@ -40,6 +40,8 @@ GroupAggregate::GroupAggregate(std::shared_ptr<sql::CompiledAggregate> query,
   }
   state_.slots.assign(64, -1);
 }
+
+GroupAggregate::~GroupAggregate() = default;
 
 int32_t GroupAggregate::AddGroup(const RecordBatch* prepared, int64_t row, uint64_t hash) {
   const int32_t g = state_.num_groups++;
@@ -90,20 +92,21 @@ int32_t GroupAggregate::FindOrAddGroup(const RecordBatch& prepared, int64_t row,
   }
 }
 
-void GroupAggregate::AssignGroups(const RecordBatch& prepared) {
+Status GroupAggregate::AssignGroups(const RecordBatch& prepared) {
   const int64_t n = prepared.num_rows();
   gid_.resize(static_cast<size_t>(n));
   touched_.clear();
   ++epoch_;
   const int keys = query_->num_keys();
   if (keys == 0) {
-    if (n == 0) return;
+    if (n == 0) return Status::OK();
     if (state_.num_groups == 0) AddGroup(nullptr, 0, 0);
     std::fill(gid_.begin(), gid_.end(), 0);
     touched_.push_back(0);
     touch_epoch_[0] = epoch_;
-    return;
+    return Status::OK();
   }
+  const int32_t first_new = state_.num_groups;
   hashes_.resize(static_cast<size_t>(n));
   for (int k = 0; k < keys; ++k) HashColumn(prepared.column(k), hashes_.data(), k > 0);
   for (int64_t i = 0; i < n; ++i) {
@@ -114,6 +117,8 @@ void GroupAggregate::AssignGroups(const RecordBatch& prepared) {
       touched_.push_back(g);
     }
   }
+  if (spilled_groups_ > 0 && state_.num_groups > first_new) return LoadSpilledGroups(first_new);
+  return Status::OK();
 }
 
 Status GroupAggregate::AppendFrame(const std::vector<int32_t>& groups) {
@@ -137,6 +142,10 @@ Status GroupAggregate::Apply(const RecordBatch& input, ChangeSink* out) {
 }
 
 Status GroupAggregate::EmitFinal(ChangeSink* out) {
+  if (spilled_groups_ > 0) {
+    return Status::NotImplemented("final rows of a GROUP BY whose groups spilled to " +
+                                  state_options_.dir + " (windows keep their state in memory)");
+  }
   touched_.resize(static_cast<size_t>(state_.num_groups));
   for (int32_t g = 0; g < state_.num_groups; ++g) {
     touched_[static_cast<size_t>(g)] = g;
@@ -158,13 +167,13 @@ Status GroupAggregate::ApplyPrepared(const RecordBatch& prepared_batch, ChangeSi
     return ApplySigned(*prepared, out);
   }
   // Nothing below fails on bad rows: the batch's effect on the state is all or nothing.
-  AssignGroups(*prepared);
+  SLUICE_RETURN_NOT_OK(AssignGroups(*prepared));
   if (out == nullptr) {
     const auto& specs = query_->aggregates();
     for (size_t a = 0; a < specs.size(); ++a) {
       state_.accumulators[a].Accumulate(specs[a], *prepared, gid_.data());
     }
-    return Status::OK();
+    return MaybeEvict();
   }
   const Schema& frame = *query_->frame_schema();
   frame_.clear();
@@ -178,7 +187,8 @@ Status GroupAggregate::ApplyPrepared(const RecordBatch& prepared_batch, ChangeSi
   for (size_t a = 0; a < specs.size(); ++a) {
     state_.accumulators[a].Accumulate(specs[a], *prepared, gid_.data());
   }
-  return EmitChanges(out);
+  SLUICE_RETURN_NOT_OK(EmitChanges(out));
+  return MaybeEvict();
 }
 
 Status GroupAggregate::Finish(ChangeSink* out) {
@@ -306,7 +316,7 @@ Status GroupAggregate::CountRows(const RecordBatch& prepared) {
 
 Status GroupAggregate::ApplySigned(const RecordBatch& prepared, ChangeSink* out) {
   // Nothing below fails on bad rows (Prepare did); a failure here is fatal.
-  AssignGroups(prepared);
+  SLUICE_RETURN_NOT_OK(AssignGroups(prepared));
   if (out != nullptr) {
     frame_.clear();
     for (const Field& f : query_->frame_schema()->fields()) {
@@ -332,7 +342,7 @@ Status GroupAggregate::ApplySigned(const RecordBatch& prepared, ChangeSink* out)
   }
   if (out != nullptr) SLUICE_RETURN_NOT_OK(EmitChanges(out));
   ReleaseDeadGroups();
-  return Status::OK();
+  return MaybeEvict();
 }
 
 void GroupAggregate::ReleaseDeadGroups() {
@@ -354,30 +364,44 @@ void GroupAggregate::RebuildWithoutTombstones() {
   for (int32_t g = 0; g < state_.num_groups; ++g) {
     if (state_.row_count[static_cast<size_t>(g)] > 0) keep.push_back(g);
   }
+  CompactGroups(keep);
+}
+
+void GroupAggregate::CompactGroups(const std::vector<int32_t>& keep) {
   const int64_t live = static_cast<int64_t>(keep.size());
   for (Column& key : state_.keys) {
     Column compacted(key.type());
     compacted.AppendSelected(key, keep.data(), live);
     key = std::move(compacted);
   }
+  const bool counted = !state_.row_count.empty();
+  int32_t dead = 0;
   for (size_t j = 0; j < keep.size(); ++j) {
     const size_t g = static_cast<size_t>(keep[j]);
     state_.hashes[j] = state_.hashes[g];
     state_.visible[j] = state_.visible[g];
-    state_.row_count[j] = state_.row_count[g];
+    touch_epoch_[j] = touch_epoch_[g];
+    if (counted) {
+      state_.row_count[j] = state_.row_count[g];
+      dead += state_.row_count[j] == 0 && query_->num_keys() > 0;
+    }
   }
-  state_.hashes.resize(keep.size());
-  state_.visible.resize(keep.size());
-  state_.row_count.resize(keep.size());
+  const auto shrink = [&](auto& v) {
+    v.resize(keep.size());
+    v.shrink_to_fit();
+  };
+  shrink(state_.hashes);
+  shrink(state_.visible);
+  shrink(touch_epoch_);
+  if (counted) shrink(state_.row_count);
   for (AccumulatorColumn& a : state_.accumulators) a.Compact(keep);
-  touch_epoch_.assign(keep.size(), 0);
-  epoch_ = 0;
   state_.num_groups = static_cast<int32_t>(live);
-  state_.dead_groups = 0;
+  state_.dead_groups = dead;
   size_t slots = 64;
   while (slots < keep.size() * 2) slots *= 2;
   // Rehash doubles the table: start from half the size wanted.
   state_.slots.assign(slots / 2, -1);
+  state_.slots.shrink_to_fit();
   Rehash();
 }
 

@@ -19,6 +19,17 @@
 // approx_count_distinct cannot retract (sql::SupportsRetraction). Append-only mode keeps
 // a single value per min/max and a set per count(DISTINCT), as before.
 //
+// State backends (OperatorStateOptions, state_backend.h). With kMemory every group stays
+// in the table. With kRocksDb the table is a cache bounded by memory_budget_bytes
+// (MemoryBytes, checked after every batch): when it is over budget the least recently
+// touched groups are written to a StateBackend (key bytes -> hash, visible, row count,
+// accumulators) and dropped from the table, until it is under half the budget; a batch's
+// keys that are not in the table are looked up there (one MultiGet per batch, only for
+// keys new to the table) and loaded back, and deleted from the store, before folding. A
+// group is in exactly one place. The changelog is exactly the memory backend's. Snapshot
+// writes the spilled groups too, so either backend restores either's snapshot. The
+// keyless (global) group is never spilled; EmitFinal (windows) needs the memory backend.
+//
 // Errors: see StreamOperator. Rows that fail to evaluate (WHERE, keys, arguments) are
 // Invalid and change nothing; a failure computing output rows after the state changed
 // (a sum out of range, an output expression overflowing) is fatal (OutOfRange).
@@ -31,6 +42,7 @@
 
 #include "sql/compiled_aggregate.h"
 #include "stream/aggregate_state.h"
+#include "stream/state_backend.h"
 #include "stream/stream_operator.h"
 
 namespace sluice::stream {
@@ -41,8 +53,11 @@ class GroupAggregate final : public StreamOperator {
   // a WindowAggregate); it keeps scratch buffers, so never across threads.
   // `retractable_input`: the input is a changelog fed through ApplyChanges (the planner
   // checks query->CheckRetractableInput() first). Apply/ApplyInput still take +I rows.
+  // `state`: where the groups live (see above). A store error (I/O, corruption) is
+  // fatal (IOError naming the store's directory) from any call that touches it.
   explicit GroupAggregate(std::shared_ptr<sql::CompiledAggregate> query,
-                          bool retractable_input = false);
+                          bool retractable_input = false, OperatorStateOptions state = {});
+  ~GroupAggregate() override;
 
   const SchemaPtr& output_schema() const override { return query_->output_schema(); }
   Status Apply(const RecordBatch& input, ChangeSink* out) override;
@@ -68,6 +83,14 @@ class GroupAggregate final : public StreamOperator {
   // Groups with rows (every group in append-only mode).
   int64_t num_live_groups() const { return state_.num_groups - state_.dead_groups; }
   bool retractable_input() const { return retractable_; }
+  // Estimated bytes of the in-memory state (group table, keys, accumulators with their
+  // containers); per-batch scratch and the store's own memory are not counted.
+  int64_t MemoryBytes() const;
+  // kRocksDb: groups held in the store, not in the table.
+  int64_t spilled_groups() const { return spilled_groups_; }
+  // kRocksDb: groups written to / loaded back from the store since construction.
+  int64_t groups_evicted() const { return groups_evicted_; }
+  int64_t groups_loaded() const { return groups_loaded_; }
 
  private:
   // ApplyPrepared in retractable mode: sign_[i] is +1 (insert) or -1 (retract) per row.
@@ -83,11 +106,36 @@ class GroupAggregate final : public StreamOperator {
   bool GroupLive(int32_t g) const {
     return !retractable_ || query_->num_keys() == 0 || state_.row_count[static_cast<size_t>(g)] > 0;
   }
-  // Sets gid_[i] to row i's group, creating groups; fills touched_ in first-touch order.
-  void AssignGroups(const RecordBatch& prepared);
+  // Sets gid_[i] to row i's group, creating groups (loading spilled ones back); fills
+  // touched_ in first-touch order. Fails only on a store error.
+  Status AssignGroups(const RecordBatch& prepared);
   int32_t FindOrAddGroup(const RecordBatch& prepared, int64_t row, uint64_t hash);
   int32_t AddGroup(const RecordBatch* prepared, int64_t row, uint64_t hash);
   void Rehash();
+  // Keeps groups keep[0..n) (ascending), renumbered 0..n-1, with their touch epochs.
+  void CompactGroups(const std::vector<int32_t>& keep);
+  // Spilling (group_aggregate_spill.cc).
+  bool spills() const {
+    return state_options_.backend == StateBackendKind::kRocksDb && query_->num_keys() > 0;
+  }
+  Status OpenStore();
+  // Loads the groups first_new..num_groups-1 (just created) from the store if there.
+  Status LoadSpilledGroups(int32_t first_new);
+  // Over budget: evicts the coldest groups until under half the budget.
+  Status MaybeEvict();
+  Status EvictAllBut(int64_t keep_groups);
+  // The store's key of group g: per key column a validity byte, then the value's fixed
+  // bytes or u32 length + bytes. Appended to *out.
+  void EncodeGroupKey(int32_t g, std::string* out) const;
+  // The store's value of group g (hash, visible, row count, accumulators).
+  std::string EncodeGroupValue(int32_t g, StateWriter* scratch) const;
+  // Overwrites the fresh group g with a stored value. `what` names the source for errors.
+  Status DecodeGroupValue(std::string_view value, int32_t g, const std::string& what);
+  // Appends a group decoded from a stored key and value (restoring a snapshot with
+  // spilled groups into the table). The hash table is rebuilt by the caller.
+  Status AdoptGroup(std::string_view key, std::string_view value, const std::string& what);
+  // Restore: the spilled part of a snapshot, into the table or the store.
+  Status RestoreSpilled(StateReader* in);
   // Appends the frame rows (keys, aggregate results) of `groups` to frame_.
   Status AppendFrame(const std::vector<int32_t>& groups);
   // Emits the changes of touched_ given the frame_ rows of their old versions
@@ -107,6 +155,17 @@ class GroupAggregate final : public StreamOperator {
   std::vector<uint32_t> touch_epoch_;  // per group: the batch that last touched it
   uint32_t epoch_ = 0;
   std::vector<std::shared_ptr<Column>> frame_;
+  // State backend.
+  OperatorStateOptions state_options_;
+  std::unique_ptr<StateBackend> store_;  // kRocksDb, opened at the first spill
+  int64_t spilled_groups_ = 0;
+  int64_t groups_evicted_ = 0;
+  int64_t groups_loaded_ = 0;
+  std::string key_bytes_;  // scratch: encoded keys of a batch's new groups
+  std::vector<size_t> key_ends_;
+  std::vector<std::string_view> key_views_;
+  std::vector<std::string> values_;
+  std::vector<uint8_t> found_;
 };
 
 }  // namespace sluice::stream
