@@ -37,6 +37,10 @@ struct BadRecord {
   std::string location;   // "orders.csv:17" or a position; where to look
   std::string raw;        // the raw bytes of the record (truncated to 4 KiB)
   std::string error;      // what is wrong
+  // True when `location` names this record uniquely and for good (a position in a
+  // durable log): a replay after a crash may report it again, and the dead-letter table
+  // keeps one row per such location.
+  bool stable_location = false;
 };
 
 using BadRecordHandler = std::function<void(BadRecord)>;

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <unordered_map>
 
 #include "connectors/batch_codec.h"
 #include "connectors/http_body.h"
+#include "connectors/http_request_record.h"
 #include "connectors/ndjson_reader.h"
 #include "connectors/record_reader.h"
 #include "core/hash.h"
@@ -86,8 +88,20 @@ struct HttpCollector::Source {
   };
   std::unordered_map<std::string, KeyEntry> keys;
   std::deque<std::pair<int64_t, std::string>> key_order;
-  std::unordered_map<uint64_t, int64_t> ids;
+  // Event id hash -> when it was accepted and the ticket of the request that stores it
+  // (0: durable already, reloaded from the log).
+  struct IdEntry {
+    int64_t time = 0;
+    int64_t ticket = 0;
+  };
+  std::unordered_map<uint64_t, IdEntry> ids;
   std::deque<std::pair<int64_t, uint64_t>> id_order;
+  // Tickets of requests whose new ids are not durable yet. A request that finds
+  // duplicates waits until the requests holding them finished (committed or failed)
+  // before it answers "duplicate", so that answer is never ahead of the data.
+  int64_t next_ticket = 1;
+  std::set<int64_t> uncommitted;
+  std::condition_variable committed_cv;
 
   std::unique_ptr<Worker> TakeWorker() {
     {
@@ -114,7 +128,7 @@ struct HttpCollector::Source {
     }
     while (!id_order.empty() && (id_order.front().first < cutoff || ids.size() > max_ids)) {
       auto it = ids.find(id_order.front().second);
-      if (it != ids.end() && it->second == id_order.front().first) ids.erase(it);
+      if (it != ids.end() && it->second.time == id_order.front().first) ids.erase(it);
       id_order.pop_front();
     }
   }
@@ -122,12 +136,16 @@ struct HttpCollector::Source {
 
 struct HttpCollector::Pending {
   Source* src = nullptr;
-  std::string bytes;
+  std::string request_bytes;  // an encoded RequestRecord, or empty
+  std::string bytes;          // the encoded batch of accepted events, or empty
   bool done = false;
   Status status;
 };
 
 HttpCollector::HttpCollector(CollectorOptions options) : options_(std::move(options)) {
+  // Request ids name rejected events in the dead-letter table: keep them unique across
+  // restarts (ReloadFromLog also moves past the ids stored in the logs).
+  next_request_id_.store(std::max<int64_t>(1, NowMicros()));
   committer_ = std::thread([this] { CommitterLoop(); });
 }
 
@@ -163,7 +181,7 @@ Status HttpCollector::AddSource(HttpSourceConfig config, const std::string& log_
   src->log = std::shared_ptr<log::Log>(std::move(log));
   src->cfg = std::move(config);
   src->on_bad = std::move(on_bad);
-  if (src->event_id_col >= 0) SLUICE_RETURN_NOT_OK(ReloadEventIds(src.get()));
+  SLUICE_RETURN_NOT_OK(ReloadFromLog(src.get()));
   std::lock_guard<std::mutex> lock(sources_mu_);
   const std::string name = src->cfg.name;
   if (!sources_.emplace(name, std::move(src)).second) {
@@ -172,9 +190,9 @@ Status HttpCollector::AddSource(HttpSourceConfig config, const std::string& log_
   return Status::OK();
 }
 
-Status HttpCollector::ReloadEventIds(Source* src) const {
+Status HttpCollector::ReloadFromLog(Source* src) {
   const int64_t end = src->log->next_offset();
-  int64_t from = end - kReloadBatches;
+  int64_t from = end - kReloadRecords;
   if (from < src->log->start_offset()) from = src->log->start_offset();
   if (from >= end) return Status::OK();
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<log::LogReader> reader, src->log->NewReader(from));
@@ -184,12 +202,32 @@ Status HttpCollector::ReloadEventIds(Source* src) const {
     SLUICE_ASSIGN_OR_RETURN(size_t n, reader->Read(&records, size_t{8} << 20));
     if (n == 0) break;
     for (std::string_view rec : records) {
+      if (IsRequestRecord(rec)) {
+        Result<RequestRecord> req = DecodeRequestRecord(rec);
+        if (!req.ok()) continue;
+        int64_t next = next_request_id_.load();
+        while (next <= req->request_id &&
+               !next_request_id_.compare_exchange_weak(next, req->request_id + 1)) {
+        }
+        if (req->idempotency_key.empty() ||
+            req->time_micros < now - src->cfg.idempotency_window_micros) {
+          continue;
+        }
+        CollectorResponse answer;
+        answer.status = req->status;
+        answer.body = std::move(req->response_body);
+        src->keys[req->idempotency_key] =
+            Source::KeyEntry{req->time_micros, true, std::move(answer)};
+        src->key_order.emplace_back(req->time_micros, std::move(req->idempotency_key));
+        continue;
+      }
+      if (src->event_id_col < 0) continue;
       Result<RecordBatchPtr> b = DecodeBatch(rec, src->cfg.schema);
       if (!b.ok()) continue;  // another schema: its ids cannot be compared anyway
       const Column& col = (*b)->column(src->event_id_col);
       for (int64_t i = 0; i < (*b)->num_rows(); ++i) {
         uint64_t h = 0;
-        if (EventIdHash(col, i, &h) && src->ids.emplace(h, now).second) {
+        if (EventIdHash(col, i, &h) && src->ids.emplace(h, Source::IdEntry{now, 0}).second) {
           src->id_order.emplace_back(now, h);
         }
       }
@@ -338,7 +376,7 @@ CollectorResponse HttpCollector::HandleEvents(const std::string& source_name,
     src->key_order.emplace_back(now, key);
   }
   const int64_t request_id = next_request_id_.fetch_add(1);
-  CollectorResponse r = Ingest(*src, request, request_id);
+  CollectorResponse r = Ingest(*src, request, request_id, key);
   if (!key.empty()) {
     std::lock_guard<std::mutex> lock(src->mu);
     auto it = src->keys.find(key);
@@ -355,7 +393,7 @@ CollectorResponse HttpCollector::HandleEvents(const std::string& source_name,
 }
 
 CollectorResponse HttpCollector::Ingest(Source& src, CollectorRequest& request,
-                                        int64_t request_id) {
+                                        int64_t request_id, const std::string& key) {
   std::string scratch;
   std::string_view ndjson;
   int64_t records = 0;
@@ -411,6 +449,9 @@ CollectorResponse HttpCollector::Ingest(Source& src, CollectorRequest& request,
   // Event-id dedupe within the window.
   int64_t duplicates = 0;
   std::vector<uint64_t> inserted;
+  int64_t ticket = 0;            // this request's, when it stores new ids
+  int64_t newest_owner = 0;      // the newest other request holding ids found here
+  std::vector<uint64_t> found;   // those ids
   if (batch != nullptr && src.event_id_col >= 0) {
     const Column& col = batch->column(src.event_id_col);
     std::vector<int32_t> keep;
@@ -419,12 +460,18 @@ CollectorResponse HttpCollector::Ingest(Source& src, CollectorRequest& request,
     {
       std::lock_guard<std::mutex> lock(src.mu);
       src.Expire(now, options_.max_idempotency_keys, options_.max_event_ids);
+      ticket = src.next_ticket++;
       for (int64_t i = 0; i < batch->num_rows(); ++i) {
         uint64_t h = 0;
         if (EventIdHash(col, i, &h)) {
-          auto [it, fresh] = src.ids.emplace(h, now);
+          auto [it, fresh] = src.ids.emplace(h, Source::IdEntry{now, ticket});
           if (!fresh) {
             ++duplicates;
+            if (it->second.ticket != 0 && it->second.ticket != ticket &&
+                src.uncommitted.count(it->second.ticket) != 0) {
+              newest_owner = std::max(newest_owner, it->second.ticket);
+              found.push_back(h);
+            }
             continue;
           }
           src.id_order.emplace_back(now, h);
@@ -432,6 +479,7 @@ CollectorResponse HttpCollector::Ingest(Source& src, CollectorRequest& request,
         }
         keep.push_back(static_cast<int32_t>(i));
       }
+      if (!inserted.empty()) src.uncommitted.insert(ticket);
     }
     if (duplicates > 0) {
       std::vector<ColumnPtr> cols;
@@ -447,51 +495,6 @@ CollectorResponse HttpCollector::Ingest(Source& src, CollectorRequest& request,
   }
 
   const int64_t accepted_rows = batch ? batch->num_rows() : 0;
-  if (accepted_rows > 0) {
-    std::string bytes;
-    EncodeBatch(*batch, &bytes);
-    bool busy = false;
-    Status cst = Status::OK();
-    {
-      Pending p;
-      p.src = &src;
-      p.bytes = std::move(bytes);
-      const int64_t sz = static_cast<int64_t>(p.bytes.size());
-      std::unique_lock<std::mutex> lock(queue_mu_);
-      if (stopping_) {
-        cst = Status::Cancelled("the collector is shutting down");
-      } else if (pending_count_ > 0 && pending_bytes_ + sz > options_.max_pending_bytes) {
-        busy = true;
-      } else {
-        pending_bytes_ += sz;
-        ++pending_count_;
-        queue_.push_back(&p);
-        queue_cv_.notify_one();
-        done_cv_.wait(lock, [&] { return p.done; });
-        cst = p.status;
-      }
-    }
-    if (busy || !cst.ok()) {
-      std::lock_guard<std::mutex> lock(src.mu);
-      for (uint64_t h : inserted) src.ids.erase(h);
-    }
-    if (busy) {
-      CollectorResponse r = Error(429, "the collector is busy (too many events waiting to be "
-                                       "written); retry after a second");
-      r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
-      return r;
-    }
-    if (!cst.ok()) return Error(503, "events could not be stored: " + cst.message());
-  }
-
-  // Rejected events go to the bad-record path, then the answer.
-  for (auto& [index, b] : errors) {
-    if (!src.on_bad) break;
-    BadRecord out = b;
-    out.connector = src.cfg.name;
-    out.location = "request " + std::to_string(request_id) + " record " + std::to_string(index);
-    src.on_bad(std::move(out));
-  }
   const int64_t rejected = static_cast<int64_t>(errors.size());
   CollectorResponse r;
   r.status = (accepted_rows + duplicates > 0 || rejected == 0) ? 200 : 400;
@@ -508,7 +511,95 @@ CollectorResponse HttpCollector::Ingest(Source& src, CollectorRequest& request,
   r.body += ']';
   if (errors.size() > kMaxListedErrors) r.body += ",\"errors_truncated\":true";
   r.body += '}';
+
+  // The rejected events and the key's answer are stored with the accepted events.
+  Pending p;
+  p.src = &src;
+  if (rejected > 0 || !key.empty()) {
+    RequestRecord rec;
+    rec.request_id = request_id;
+    rec.time_micros = NowMicros();
+    rec.idempotency_key = key;
+    rec.status = r.status;
+    if (!key.empty()) rec.response_body = r.body;
+    rec.rejected.reserve(errors.size());
+    for (const auto& [index, b] : errors) rec.rejected.push_back({index, b.error, b.raw});
+    EncodeRequestRecord(rec, &p.request_bytes);
+  }
+  if (accepted_rows > 0) EncodeBatch(*batch, &p.bytes);
+  if (!p.bytes.empty() || !p.request_bytes.empty()) {
+    bool busy = false;
+    Status cst = Status::OK();
+    {
+      const int64_t sz = static_cast<int64_t>(p.bytes.size() + p.request_bytes.size());
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      if (stopping_) {
+        cst = Status::Cancelled("the collector is shutting down");
+      } else if (pending_count_ > 0 && pending_bytes_ + sz > options_.max_pending_bytes) {
+        busy = true;
+      } else {
+        pending_bytes_ += sz;
+        ++pending_count_;
+        queue_.push_back(&p);
+        queue_cv_.notify_one();
+        done_cv_.wait(lock, [&] { return p.done; });
+        cst = p.status;
+      }
+    }
+    if (busy || !cst.ok()) {
+      std::lock_guard<std::mutex> lock(src.mu);
+      for (uint64_t h : inserted) {
+        auto it = src.ids.find(h);
+        if (it != src.ids.end() && it->second.ticket == ticket) src.ids.erase(it);
+      }
+    }
+    FinishTicket(src, inserted.empty() ? 0 : ticket);
+    if (busy) {
+      CollectorResponse busy_r = Error(429, "the collector is busy (too many events waiting to "
+                                            "be written); retry after a second");
+      busy_r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
+      return busy_r;
+    }
+    if (!cst.ok()) return Error(503, "events could not be stored: " + cst.message());
+  }
+  if (!found.empty() && !AwaitOwners(src, newest_owner, found)) {
+    CollectorResponse retry = Error(503, "some events of this request were also in another "
+                                         "request that failed to store them; retry");
+    retry.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
+    return retry;
+  }
+
+  // Durable now: also hand the rejected events to the caller's handler, then answer.
+  for (auto& [index, b] : errors) {
+    if (!src.on_bad) break;
+    BadRecord out = b;
+    out.connector = src.cfg.name;
+    out.location = "request " + std::to_string(request_id) + " record " + std::to_string(index);
+    src.on_bad(std::move(out));
+  }
   return r;
+}
+
+void HttpCollector::FinishTicket(Source& src, int64_t ticket) {
+  if (ticket == 0) return;
+  {
+    std::lock_guard<std::mutex> lock(src.mu);
+    // Durable (or rolled back above): the ids need no wait any more.
+    src.uncommitted.erase(ticket);
+  }
+  src.committed_cv.notify_all();
+}
+
+bool HttpCollector::AwaitOwners(Source& src, int64_t newest_owner,
+                                const std::vector<uint64_t>& found) {
+  std::unique_lock<std::mutex> lock(src.mu);
+  src.committed_cv.wait(lock, [&] {
+    return src.uncommitted.empty() || *src.uncommitted.begin() > newest_owner;
+  });
+  for (uint64_t h : found) {
+    if (src.ids.count(h) == 0) return false;  // its request failed: not stored
+  }
+  return true;
 }
 
 void HttpCollector::CommitterLoop() {
@@ -532,7 +623,12 @@ void HttpCollector::CommitterLoop() {
       Source* src = batch[i]->src;
       records.clear();
       size_t j = i;
-      for (; j < batch.size() && batch[j]->src == src; ++j) records.push_back(batch[j]->bytes);
+      for (; j < batch.size() && batch[j]->src == src; ++j) {
+        // A request's rejected events (and key) go before its accepted events: a bounded
+        // run that stops right after those events has reported the rejections too.
+        if (!batch[j]->request_bytes.empty()) records.push_back(batch[j]->request_bytes);
+        if (!batch[j]->bytes.empty()) records.push_back(batch[j]->bytes);
+      }
       Status st = src->log->Append(records).status();
       if (st.ok()) st = src->log->Sync();
       for (size_t k = i; k < j; ++k) batch[k]->status = st;
@@ -540,7 +636,7 @@ void HttpCollector::CommitterLoop() {
     }
     lock.lock();
     for (Pending* p : batch) {
-      pending_bytes_ -= static_cast<int64_t>(p->bytes.size());
+      pending_bytes_ -= static_cast<int64_t>(p->bytes.size() + p->request_bytes.size());
       --pending_count_;
       p->done = true;
     }

@@ -15,17 +15,26 @@
 // concurrent requests share one fsync) and wakes the waiters. When more than
 // max_pending_bytes wait for the committer, new requests get 429 with Retry-After.
 //
-// Dedupe (in memory): an Idempotency-Key header replays the stored response of the first
-// request with that key within the source's window (lost on restart); with
-// event_id_field, an event whose id was accepted within the window is dropped (counted in
-// "duplicates", and as accepted). On AddSource the ids of the log's last kReloadBatches
-// batches are reloaded as seen at that moment, so event-id dedupe also covers retries
-// after a restart. Both are bounded in entries; when full the oldest are forgotten early.
+// Rejected events and Idempotency-Keys are durable too: a request with rejected events or
+// a key also writes a RequestRecord (http_request_record.h) to the source's log, in the
+// same frame as (and before) its accepted events, so both are synced by the same group
+// commit and a crash keeps all of the request or none of it.
+//
+// Dedupe: an Idempotency-Key header replays the stored response of the first request
+// with that key within the source's window; with event_id_field, an event whose id was
+// accepted within the window is dropped (counted in "duplicates", and as accepted).
+// Both live in memory, bounded in entries (when full the oldest are forgotten early). On
+// AddSource the keys and event ids of the log's last kReloadRecords records are reloaded
+// (ids as seen at that moment, keys with their own time), so retries after a restart are
+// still deduplicated. A request finding ids of a request not yet durable waits for that
+// commit before answering (503 if it failed). Request ids start from the clock
+// (microseconds) and past the largest reloaded one, so they stay unique across restarts.
 //
 // Thread safety: HandleRequest may be called from any number of threads at once.
 // AddSource/RemoveSource may run concurrently with requests.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -88,8 +97,10 @@ class HttpCollector {
   HttpCollector& operator=(const HttpCollector&) = delete;
 
   // Registers a source and opens its log in `log_dir` (created when missing). Rejected
-  // events are reported to `on_bad` (may be empty) with location "request <id> record
-  // <index>". Fails when the name is taken or the log cannot be opened.
+  // events are stored in the log (see above) and, once durable, also reported to
+  // `on_bad` (may be empty; the http source reads them from the log instead) with
+  // location "request <id> record <index>". Fails when the name is taken or the log
+  // cannot be opened.
   Status AddSource(HttpSourceConfig config, const std::string& log_dir, BadRecordHandler on_bad);
   // Unregisters a source (new requests then get 404) and waits for its requests in
   // flight to finish; its log closes when the last other holder (SourceLog) lets go.
@@ -112,19 +123,26 @@ class HttpCollector {
   struct Worker;
 
   CollectorResponse HandleEvents(const std::string& source_name, CollectorRequest& request);
-  CollectorResponse Ingest(Source& src, CollectorRequest& request, int64_t request_id);
+  CollectorResponse Ingest(Source& src, CollectorRequest& request, int64_t request_id,
+                           const std::string& key);
   Status Commit(Source* src, std::string bytes);
+  // Marks the request holding `ticket` (0: none) finished and wakes AwaitOwners.
+  void FinishTicket(Source& src, int64_t ticket);
+  // Waits until the requests holding the ids `found` (tickets <= newest_owner) finished;
+  // false when one of them failed (the ids are gone: those events are not stored).
+  bool AwaitOwners(Source& src, int64_t newest_owner, const std::vector<uint64_t>& found);
   void CommitterLoop();
   std::shared_ptr<Source> FindSource(const std::string& name) const;
-  // event_id_field: marks the ids of the last kReloadBatches batches of the log as seen
-  // (now), so that retries after a restart are still deduplicated.
-  Status ReloadEventIds(Source* src) const;
-  static constexpr int64_t kReloadBatches = 4096;
+  // Reloads the dedupe memory from the last kReloadRecords records of the log: event ids
+  // (as seen now) and Idempotency-Keys with their answers; moves next_request_id_ past
+  // every request id found.
+  Status ReloadFromLog(Source* src);
+  static constexpr int64_t kReloadRecords = 8192;
 
   const CollectorOptions options_;
   mutable std::mutex sources_mu_;
   std::map<std::string, std::shared_ptr<Source>> sources_;
-  std::atomic<int64_t> next_request_id_{1};
+  std::atomic<int64_t> next_request_id_{1};  // set from the clock
 
   mutable std::mutex queue_mu_;
   std::condition_variable queue_cv_;  // committer waits for work

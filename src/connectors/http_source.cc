@@ -7,6 +7,7 @@
 
 #include "connectors/batch_codec.h"
 #include "connectors/file_source.h"
+#include "connectors/http_request_record.h"
 #include "connectors/http_transport.h"
 #include "log/log_reader.h"
 
@@ -79,35 +80,43 @@ RecordBatchPtr Slice(const RecordBatchPtr& b, int64_t offset, int64_t count) {
   return std::make_shared<const RecordBatch>(b->schema(), std::move(cols), count);
 }
 
-constexpr size_t kMaxQueuedBadRecords = 100000;
-
 }  // namespace
 
-struct HttpSource::BadQueue {
-  std::mutex mu;
-  std::vector<BadRecord> items;
-  int64_t overflow = 0;  // not queued because the queue was full
-};
-
-void HttpSource::DrainBadRecords() {
-  std::vector<BadRecord> items;
-  int64_t overflow = 0;
-  {
-    std::lock_guard<std::mutex> lock(bad_queue_->mu);
-    items.swap(bad_queue_->items);
-    overflow = bad_queue_->overflow;
-    bad_queue_->overflow = 0;
+HttpSource::Entry HttpSource::DecodeRecord(std::string_view bytes, int64_t offset) const {
+  Entry e;
+  const std::string at = "log offset " + std::to_string(offset);
+  Status error;
+  if (IsRequestRecord(bytes)) {
+    Result<RequestRecord> req = DecodeRequestRecord(bytes);
+    if (req.ok()) {
+      for (RejectedEvent& r : req->rejected) {
+        BadRecord bad;
+        bad.connector = config_.name;
+        bad.location = "request " + std::to_string(req->request_id) + " record " +
+                       std::to_string(r.index) + ", " + at;
+        bad.raw = std::move(r.raw);
+        bad.error = std::move(r.error);
+        bad.stable_location = true;
+        e.rejected.push_back(std::move(bad));
+      }
+      return e;
+    }
+    error = req.status();
+  } else {
+    Result<RecordBatchPtr> b = DecodeBatch(bytes, config_.schema);
+    if (b.ok()) {
+      e.batch = std::move(*b);
+      return e;
+    }
+    error = b.status();
   }
-  if (!on_bad_) return;
-  for (BadRecord& r : items) on_bad_(std::move(r));
-  if (overflow > 0) {
-    BadRecord r;
-    r.connector = config_.name;
-    r.location = "collector";
-    r.error = std::to_string(overflow) + " rejected events were not kept (more than " +
-              std::to_string(kMaxQueuedBadRecords) + " waiting); their clients got the errors";
-    on_bad_(std::move(r));
-  }
+  BadRecord bad;
+  bad.connector = config_.name;
+  bad.location = at;
+  bad.error = error.message();
+  bad.stable_location = true;
+  e.rejected.push_back(std::move(bad));
+  return e;
 }
 
 int CollectorPort() {
@@ -117,7 +126,7 @@ int CollectorPort() {
 }
 
 HttpSource::HttpSource(HttpSourceConfig config, std::string listen)
-    : config_(std::move(config)), listen_(std::move(listen)), bad_queue_(std::make_shared<BadQueue>()) {
+    : config_(std::move(config)), listen_(std::move(listen)) {
   streams_.push_back(StreamInfo{"", config_.schema});
 }
 
@@ -133,16 +142,9 @@ Status HttpSource::Open(const ConnectorContext& ctx) {
                            "/log: " + ec.message());
   }
   on_bad_ = ctx.on_bad_record;
-  BadRecordHandler queue_bad = [q = bad_queue_](BadRecord r) {
-    std::lock_guard<std::mutex> lock(q->mu);
-    if (q->items.size() < kMaxQueuedBadRecords) {
-      q->items.push_back(std::move(r));
-    } else {
-      ++q->overflow;
-    }
-  };
-  SLUICE_RETURN_NOT_OK(Attach(config_, ctx.state_dir + "/log/" + config_.name,
-                              std::move(queue_bad), listen_, ctx.state_dir));
+  // Rejected events are read back from the log (Next), not reported by the collector.
+  SLUICE_RETURN_NOT_OK(Attach(config_, ctx.state_dir + "/log/" + config_.name, nullptr, listen_,
+                              ctx.state_dir));
   attached_ = true;
   Hub& hub = TheHub();
   {
@@ -165,7 +167,6 @@ Status HttpSource::Seek(const Position& pos) {
 
 Result<ReadState> HttpSource::Next(std::vector<SourceBatch>* out, int64_t max_records) {
   if (log_ == nullptr) return Status::Invalid("http source '" + config_.name + "' is not open");
-  DrainBadRecords();
   if (next_ == queued_.size()) {
     queued_.clear();
     next_ = 0;
@@ -181,26 +182,20 @@ Result<ReadState> HttpSource::Next(std::vector<SourceBatch>* out, int64_t max_re
     SLUICE_ASSIGN_OR_RETURN(size_t n, reader_->Read(&views_, size_t{8} << 20));
     if (n == 0) return ReadState::kIdle;
     for (size_t i = 0; i < n; ++i) {
-      Result<RecordBatchPtr> b = DecodeBatch(views_[i], config_.schema);
-      if (!b.ok()) {
-        if (on_bad_) {
-          BadRecord bad;
-          bad.connector = config_.name;
-          bad.location = "log offset " + std::to_string(offset_ + static_cast<int64_t>(i));
-          bad.error = b.status().message();
-          on_bad_(std::move(bad));
-        }
-        queued_.push_back(nullptr);
-      } else {
-        queued_.push_back(std::move(*b));
-      }
+      queued_.push_back(DecodeRecord(views_[i], offset_ + static_cast<int64_t>(i)));
     }
   }
   int64_t budget = max_records;
   bool any = false;
   while (next_ < queued_.size() && budget > 0) {
-    const RecordBatchPtr& b = queued_[next_];
+    Entry& e = queued_[next_];
+    const RecordBatchPtr& b = e.batch;
     if (b == nullptr || row_ >= b->num_rows()) {
+      // Reported when passed, so the position after it covers the report.
+      if (on_bad_) {
+        for (BadRecord& bad : e.rejected) on_bad_(std::move(bad));
+      }
+      e.rejected.clear();
       ++next_;
       ++offset_;
       row_ = 0;
@@ -236,9 +231,8 @@ Status HttpSource::Close() {
   queued_.clear();
   next_ = 0;
   log_.reset();
-  Detach(config_.name);  // no request reports after this
+  Detach(config_.name);
   attached_ = false;
-  DrainBadRecords();
   return Status::OK();
 }
 

@@ -9,12 +9,17 @@
 // The bound address is written to <state_dir>/collector.addr ("host:port", useful with
 // port 0).
 //
-// Rejected events (validation errors) are reported to ConnectorContext::on_bad_record on
-// the pipeline's thread, from Next and Close.
+// Rejected events (validation errors) are stored in the same log by the collector, as
+// RequestRecords (http_request_record.h) placed before the request's accepted events, and
+// reported from Next to ConnectorContext::on_bad_record when the reader passes them, with
+// location "request <id> record <index>, log offset <offset>" and stable_location set. A
+// checkpoint therefore covers them like events: after a crash the ones past the
+// checkpoint are reported again (the dead-letter table keeps one row per location).
 //
-// Position: partition "log" = offset of the next log record (one record = one accepted
-// batch), partition "row" = rows of that batch already returned. Seek resumes there, so
-// after a restart nothing acknowledged is lost and nothing is read twice.
+// Position: partition "log" = offset of the next log record (a batch of accepted events
+// or a request record), partition "row" = rows of that batch already returned. Seek
+// resumes there, so after a restart nothing acknowledged is lost and nothing is read
+// twice.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +44,7 @@ class HttpSource final : public Source {
   // Batches from the log at the current position; kIdle when caught up (never kEnd).
   Result<ReadState> Next(std::vector<SourceBatch>* out, int64_t max_records) override;
   Position CurrentPosition() const override;
-  // Log records (accepted batches) not yet read.
+  // Log records (batches of accepted events and request records) not yet read.
   int64_t Lag() const override;
   Status Close() override;
 
@@ -52,16 +57,17 @@ class HttpSource final : public Source {
   std::unique_ptr<log::LogReader> reader_;
   int64_t offset_ = 0;  // log offset of queued_[next_]
   int64_t row_ = 0;     // rows of that batch already returned
-  std::vector<RecordBatchPtr> queued_;  // decoded, not fully returned (null = undecodable)
+  // Decoded log records not fully returned: a batch, or the rejected events of a
+  // request record (neither: undecodable, already reported).
+  struct Entry {
+    RecordBatchPtr batch;
+    std::vector<BadRecord> rejected;
+  };
+  std::vector<Entry> queued_;
   size_t next_ = 0;
   std::vector<std::string_view> views_;
   BadRecordHandler on_bad_;
-  // Rejected events arrive on the collector's threads; they are queued here and handed to
-  // the context's handler on the pipeline's thread (Next, Close), which is not
-  // thread-safe. Shared: a request may still be reporting while the source closes.
-  struct BadQueue;
-  std::shared_ptr<BadQueue> bad_queue_;
-  void DrainBadRecords();
+  Entry DecodeRecord(std::string_view bytes, int64_t offset) const;
 };
 
 // The `http` source factory (registry.h). Options: schema (required; the same forms as

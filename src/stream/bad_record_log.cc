@@ -76,6 +76,7 @@ void BadRecordLog::Add(const std::string& pipeline, std::string_view kind,
   d.location = bad.location;
   d.error = bad.error;
   d.raw = bad.raw.size() > kMaxRawBytes ? bad.raw.substr(0, kMaxRawBytes) : bad.raw;
+  d.stable_location = bad.stable_location;
   int64_t seen;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -1,5 +1,9 @@
 #include "stream/dead_letter_table.h"
 
+#include <map>
+#include <set>
+#include <utility>
+
 #include "core/record_batch.h"
 #include "core/time.h"
 #include "warehouse/table_name.h"
@@ -113,7 +117,56 @@ Result<std::unique_ptr<DeadLetterTable>> DeadLetterTable::Open(warehouse::Wareho
   return t;
 }
 
+Status DeadLetterTable::DropStoredDuplicates(std::vector<DeadLetter>* rows) {
+  // (pipeline, connector) -> locations of the stable rows.
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> stable;
+  for (const DeadLetter& d : *rows) {
+    if (d.stable_location) stable[{d.pipeline, d.connector}];
+  }
+  if (stable.empty()) return Status::OK();
+  constexpr size_t kPerQuery = 1000;
+  for (auto& [who, stored] : stable) {
+    std::vector<std::string> wanted;
+    for (const DeadLetter& d : *rows) {
+      if (d.stable_location && d.pipeline == who.first && d.connector == who.second) {
+        wanted.push_back(d.location);
+      }
+    }
+    for (size_t i = 0; i < wanted.size(); i += kPerQuery) {
+      std::string in;
+      std::string scratch;
+      for (size_t k = i; k < wanted.size() && k < i + kPerQuery; ++k) {
+        in += (k > i ? "," : "") + warehouse::QuoteLiteral(CleanText(wanted[k], &scratch));
+      }
+      SLUICE_ASSIGN_OR_RETURN(
+          warehouse::QueryResult res,
+          conn_->Query("SELECT location FROM " + TableSql() + " WHERE pipeline = " +
+                       warehouse::QuoteLiteral(CleanText(who.first, &scratch)) +
+                       " AND connector = " +
+                       warehouse::QuoteLiteral(CleanText(who.second, &scratch)) +
+                       " AND location IN (" + in + ")"));
+      for (const RecordBatchPtr& batch : res.batches) {
+        for (int64_t r = 0; r < batch->num_rows(); ++r) stored.insert(Str(batch->column(0), r));
+      }
+    }
+  }
+  std::vector<DeadLetter> kept;
+  kept.reserve(rows->size());
+  for (DeadLetter& d : *rows) {
+    if (d.stable_location) {
+      std::string scratch;
+      std::set<std::string>& seen = stable[{d.pipeline, d.connector}];
+      // Stored and compared in the cleaned form the table holds.
+      if (!seen.insert(std::string(CleanText(d.location, &scratch))).second) continue;
+    }
+    kept.push_back(std::move(d));
+  }
+  rows->swap(kept);
+  return Status::OK();
+}
+
 Status DeadLetterTable::Write(std::vector<DeadLetter>* rows) {
+  SLUICE_RETURN_NOT_OK(DropStoredDuplicates(rows));
   if (rows->empty()) return Status::OK();
   BatchBuilder b(append_schema_, static_cast<int64_t>(rows->size()));
   std::string scratch;

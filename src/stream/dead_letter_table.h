@@ -38,6 +38,10 @@ struct DeadLetter {
   std::string error;
   std::string raw;
   std::optional<int64_t> replayed_at;  // microseconds since the epoch, UTC
+  // Not stored: `location` identifies the record for good (BadRecord::stable_location),
+  // so Write skips it when the table holds a row with the same pipeline, connector and
+  // location already (the record was reported again by a replay after a crash).
+  bool stable_location = false;
 };
 
 // Which rows List returns.
@@ -58,8 +62,10 @@ class DeadLetterTable {
   static Result<std::unique_ptr<DeadLetterTable>> Open(warehouse::Warehouse* wh);
 
   // Appends `rows` in one transaction, giving them the next ids (stored back in
-  // `rows`). On error nothing is written (the appender rolls back) and the ids given
-  // are not reused; the caller keeps the rows elsewhere.
+  // `rows`). Rows with stable_location whose (pipeline, connector, location) is in the
+  // table already, or earlier in `rows`, are removed from `rows` and not written. On
+  // error nothing is written (the appender rolls back) and the ids given are not
+  // reused; the caller keeps the rows elsewhere.
   Status Write(std::vector<DeadLetter>* rows);
 
   // Rows matching `filter`, in id order. Only committed rows are seen.
@@ -76,6 +82,8 @@ class DeadLetterTable {
  private:
   explicit DeadLetterTable(std::unique_ptr<warehouse::Connection> conn) : conn_(std::move(conn)) {}
   Result<std::vector<DeadLetter>> Select(const std::string& where, int64_t limit);
+  // Removes from `rows` the stable-location rows the table (or `rows`) holds already.
+  Status DropStoredDuplicates(std::vector<DeadLetter>* rows);
 
   std::unique_ptr<warehouse::Connection> conn_;
   SchemaPtr append_schema_;  // every column but replayed_at

@@ -200,6 +200,47 @@ TYPED_TEST(DeadLetterTest, IncompatibleTableFallsBackToTheFileAndSaysWhy) {
   EXPECT_EQ((*log)->where(), (*log)->path());
 }
 
+// A record reported again by a replay after a crash (same stable location) is stored
+// once; other records are stored every time.
+TYPED_TEST(DeadLetterTest, StableLocationsAreStoredOnce) {
+  auto wh = this->target_.Open("warehouse");
+  ASSERT_TRUE(wh.ok()) << wh.status().ToString();
+  auto log = BadRecordLog::Open(this->dir_.File("state/bad_records.ndjson"));
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE((*log)->AttachWarehouse(wh->get()).ok());
+  auto stable = [](std::string location) {
+    connectors::BadRecord b = Bad("events", std::move(location), "{\"n\":\"x\"}", "bad n");
+    b.stable_location = true;
+    return b;
+  };
+  (*log)->Add("events", stable("request 7 record 1, log offset 3"));
+  (*log)->Add("events", stable("request 7 record 2, log offset 3"));
+  (*log)->Flush();
+  // The replay: the same two, one new, one twice within a flush, and an unstable one twice.
+  (*log)->Add("events", stable("request 7 record 1, log offset 3"));
+  (*log)->Add("events", stable("request 7 record 2, log offset 3"));
+  (*log)->Add("events", stable("request 9 record 0, log offset 5"));
+  (*log)->Add("events", stable("request 9 record 0, log offset 5"));
+  (*log)->Add("events", Bad("q", "streams/q.sql:1:1", "id=1", "division by zero"));
+  (*log)->Add("events", Bad("q", "streams/q.sql:1:1", "id=1", "division by zero"));
+  (*log)->Flush();
+  // Another pipeline's record at the same location is its own.
+  (*log)->Add("other", stable("request 7 record 1, log offset 3"));
+  (*log)->Flush();
+  auto table = DeadLetterTable::Open(wh->get());
+  ASSERT_TRUE(table.ok());
+  auto all = (*table)->List({});
+  ASSERT_TRUE(all.ok());
+  std::vector<std::string> got;
+  for (const DeadLetter& d : *all) got.push_back(d.pipeline + "|" + d.location);
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "events|request 7 record 1, log offset 3",
+                     "events|request 7 record 2, log offset 3",
+                     "events|request 9 record 0, log offset 5", "events|streams/q.sql:1:1",
+                     "events|streams/q.sql:1:1", "other|request 7 record 1, log offset 3"}));
+  EXPECT_EQ((*log)->unwritten_count(), 0);
+}
+
 TEST(BadRecordLogTest, FileOnlyWithoutWarehouse) {
   TempDir dir;
   auto log = BadRecordLog::Open(dir.File("a/b/bad.ndjson"));
