@@ -8,7 +8,9 @@
 
 #include "bench.h"
 #include "build_bench.h"
+#include "checkpoint_bench.h"
 #include "cli/commands.h"
+#include "core/time.h"
 #include "generate_bench.h"
 #include "ingest_bench.h"
 #include "load_bench.h"
@@ -68,6 +70,21 @@ int RunNexmark(const BenchOptions& o, const std::vector<std::string>& queries) {
 int RunBench(const GlobalOptions& g, const BenchOptions& o) {
   if (!SetUpLogging(g)) return kExitInvalid;
   if (o.what == "nexmark") return RunNexmark(o, SplitList(o.queries));
+  if (o.what == "checkpoint") {
+    Result<int64_t> interval = ParseDuration(o.checkpoint_interval);
+    if (!interval.ok() || *interval <= 0) {
+      std::cerr << "error: --interval: expected a duration such as 1s, not '" << o.checkpoint_interval << "'\n";
+      return kExitInvalid;
+    }
+    Result<std::vector<bench::BenchResult>> r = bench::RunCheckpointBench(
+        {SplitList(o.checkpoint_queries), o.checkpoint_events, *interval, o.log_repeat, o.tmp_dir});
+    if (!r.ok()) {
+      std::cerr << "error: " << r.status().ToString() << "\n";
+      return r.status().code() == StatusCode::kInvalid ? kExitInvalid : kExitFailure;
+    }
+    for (const auto& result : *r) std::cout << (o.json ? bench::ToJson(result) : bench::ToText(result)) << std::endl;
+    return kExitOk;
+  }
   if (o.what == "ingest") {
     Result<bench::BenchResult> r = bench::RunIngestBench(
         {o.ingest_seconds, o.connections, o.events_per_request, o.event_bytes, o.tmp_dir,

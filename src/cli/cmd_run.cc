@@ -1,12 +1,16 @@
 // `sluice run DIR`: run every pipeline until Ctrl-C, --for DURATION or --max-events N.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <iostream>
 #include <thread>
 
+#include <filesystem>
+
 #include "cli/commands.h"
+#include "cli/savepoint_watcher.h"
 #include "orchestrate/project_warehouse.h"
 #include "cli/status_line.h"
 #include "core/time.h"
@@ -77,6 +81,45 @@ void PrintSummary(const std::string& dir, const orchestrate::ProjectPlan& plan,
             << plan.tables.front() << " LIMIT 10\"\n";
 }
 
+// `--from-savepoint DIR`: a savepoint folder with a checkpoint for every pipeline of the
+// project and none for a pipeline it no longer has (that state would be dropped).
+Status CheckSavepoint(const std::string& dir, const orchestrate::ProjectPlan& plan,
+                      int64_t checkpoint_interval_us) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return Status::NotFound("--from-savepoint: " + dir + " is not a folder (take a savepoint with "
+                            "'sluice savepoint DIR --project P' while 'sluice run P' runs)");
+  }
+  if (!fs::exists(fs::path(dir) / "manifest.json", ec)) {
+    return Status::Invalid("--from-savepoint: " + dir + " has no manifest.json: it is not a savepoint "
+                           "(or an incomplete one)");
+  }
+  if (checkpoint_interval_us <= 0) {
+    return Status::Invalid("--from-savepoint needs checkpoints: set run.checkpoint_interval in "
+                           "sluice.yaml (e.g. 10s)");
+  }
+  std::vector<std::string> names;
+  for (const auto& spec : plan.pipelines) {
+    names.push_back(spec.name);
+    if (!fs::exists(fs::path(dir) / (spec.name + ".ckpt"), ec)) {
+      return Status::Invalid("--from-savepoint: savepoint " + dir + " has no state for pipeline (source) '" +
+                             spec.name + "', added since it was taken; run without --from-savepoint, "
+                             "or remove the source's queries");
+    }
+  }
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".ckpt") continue;
+    const std::string name = it->path().stem().string();
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return Status::Invalid("--from-savepoint: savepoint " + dir + " holds the state of pipeline (source) '" +
+                             name + "', which the project no longer runs; its state would be lost. "
+                             "Restore the source and its queries, or run without --from-savepoint");
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 int RunRun(const GlobalOptions& g, const RunOptions& o) {
@@ -144,9 +187,20 @@ int RunRun(const GlobalOptions& g, const RunOptions& o) {
   popts.max_events = o.max_events;
   popts.flush_interval_us = proj.run.flush_interval_us;
   popts.checkpoint_interval_us = proj.run.checkpoint_interval_us;
+  if (!o.from_savepoint.empty()) {
+    Status st = CheckSavepoint(o.from_savepoint, plan, proj.run.checkpoint_interval_us);
+    if (!st.ok()) {
+      std::cerr << "error: " << st.message() << "\n";
+      return kExitInvalid;
+    }
+  }
 
   std::vector<std::unique_ptr<stream::Pipeline>> pipelines;
   for (auto& spec : plan.pipelines) {
+    if (!o.from_savepoint.empty()) {
+      popts.restore_from =
+          (std::filesystem::path(o.from_savepoint) / (spec.name + ".ckpt")).string();
+    }
     pipelines.push_back(std::make_unique<stream::Pipeline>(std::move(spec), popts));
     Status st = pipelines.back()->Open(ctx, bad->get());
     if (!st.ok()) {
@@ -157,6 +211,11 @@ int RunRun(const GlobalOptions& g, const RunOptions& o) {
   observe::LogInfo("running", {{"project", proj.name},
                                {"pipelines", static_cast<int64_t>(pipelines.size())},
                                {"warehouse", (*wh)->Describe()}});
+
+  // `sluice savepoint` finds this run through run.pid and asks through request files.
+  Status pid = WriteRunPid(proj.state_dir);
+  if (!pid.ok()) observe::LogWarn("savepoints are unavailable", {{"error", pid.message()}});
+  SavepointWatcher savepoints(proj.state_dir, proj.name, &pipelines);
 
   std::vector<Status> results(pipelines.size());
   std::vector<std::thread> threads;
@@ -175,6 +234,7 @@ int RunRun(const GlobalOptions& g, const RunOptions& o) {
   const int64_t start = MonotonicNanos();
   int64_t next_status = proj.run.status_interval_us;
   for (;;) {
+    savepoints.Poll();
     bool all_done = true;
     for (const auto& p : pipelines) all_done = all_done && p->stats().finished.load();
     if (all_done) break;
@@ -187,6 +247,9 @@ int RunRun(const GlobalOptions& g, const RunOptions& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   for (auto& t : threads) t.join();
+  savepoints.Poll();  // completes a savepoint the pipelines answered while ending
+  savepoints.Abandon("the run ended before the savepoint was complete");
+  RemoveRunPid(proj.state_dir);
   status.Update((MonotonicNanos() - start) / 1000);
   status.Finish();
   http.Stop();

@@ -40,6 +40,7 @@ struct RunOptions {
   int64_t max_events = -1;      // per source; -1 = unbounded
   std::string metrics_addr;     // overrides sluice.yaml metrics.addr
   std::string status = "auto";  // auto | line | log | off
+  std::string from_savepoint;   // a savepoint folder to start every pipeline from
 };
 int RunRun(const GlobalOptions& g, const RunOptions& o);
 
@@ -67,6 +68,9 @@ struct BenchOptions {
   int events_per_request = 500;      // ingest: NDJSON events per POST
   int event_bytes = 200;             // ingest: bytes per event
   bool no_fsync = false;             // ingest: log without fsync (shows the fsync cost)
+  std::string checkpoint_queries = "q5_eowc,q4,q15";  // checkpoint: Nexmark queries
+  int64_t checkpoint_events = 5000000;                // checkpoint: events per run
+  std::string checkpoint_interval = "1s";             // checkpoint: interval of the timed runs
 };
 int RunBench(const GlobalOptions& g, const BenchOptions& o);
 
@@ -123,6 +127,17 @@ struct SchemaOptions {
 };
 CLI::App* AddSchemaCommand(CLI::App* app, SchemaOptions* o);
 int RunSchema(const GlobalOptions& g, const SchemaOptions& o);
+
+// `sluice savepoint DIR` (cmd_savepoint.cc): asks the running `sluice run` of a project
+// for a savepoint (docs/cli.md).
+struct SavepointOptions {
+  std::string dir;                // where the savepoint goes (must not exist)
+  std::string project = ".";      // --project
+  bool stop = false;              // --stop: stop the run right after
+  std::string timeout = "2m";     // --timeout
+};
+CLI::App* AddSavepointCommand(CLI::App* app, SavepointOptions* o);
+int RunSavepoint(const GlobalOptions& g, const SavepointOptions& o);
 
 // Applies --log-level / --log-format, falling back to `project_level` / `project_format`
 // (from sluice.yaml) and then to info / auto. Prints an error and returns false when

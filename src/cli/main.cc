@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
                   "auto (live line on a terminal, logs otherwise), line, log or off")
       ->check(CLI::IsMember({"auto", "line", "log", "off"}))
       ->capture_default_str();
+  run->add_option("--from-savepoint", r.from_savepoint,
+                  "Start every pipeline from this savepoint (see `sluice savepoint`)");
 
   BenchOptions b;
   CLI::App* bench = app.add_subcommand("bench", "Benchmarks (see docs/benchmarks.md)");
@@ -142,6 +144,20 @@ int main(int argc, char** argv) {
   ingest_bench->add_option("--tmp-dir", b.tmp_dir, "Where the source's log goes");
   ingest_bench->add_flag("--no-fsync", b.no_fsync, "Do not fsync the log (shows the fsync cost)");
   ingest_bench->add_flag("--json", b.json, "One JSON object per result line");
+  CLI::App* checkpoint_bench = bench->add_subcommand(
+      "checkpoint", "Stateful Nexmark queries with checkpoints every --interval versus without");
+  checkpoint_bench->add_option("--queries", b.checkpoint_queries, "Comma-separated Nexmark queries")
+      ->capture_default_str();
+  checkpoint_bench->add_option("--events", b.checkpoint_events, "Generated events per run")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000000}))
+      ->capture_default_str();
+  checkpoint_bench->add_option("--interval", b.checkpoint_interval, "Checkpoint interval, e.g. 1s")
+      ->capture_default_str();
+  checkpoint_bench->add_option("--repeat", b.log_repeat, "Repetitions; the median is reported")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  checkpoint_bench->add_option("--tmp-dir", b.tmp_dir, "Where the checkpoint files go");
+  checkpoint_bench->add_flag("--json", b.json, "One JSON object per result line");
 
   sluice::cli::BuildOptions build_opts;
   CLI::App* build_cmds[4] = {
@@ -195,6 +211,8 @@ int main(int argc, char** argv) {
   CLI::App* dlq_cmd = sluice::cli::AddDlqCommand(&app, &dlq_opts);
   sluice::cli::SchemaOptions schema_opts;
   CLI::App* schema_cmd = sluice::cli::AddSchemaCommand(&app, &schema_opts);
+  sluice::cli::SavepointOptions savepoint_opts;
+  CLI::App* savepoint_cmd = sluice::cli::AddSavepointCommand(&app, &savepoint_opts);
 
   try {
     app.parse(argc, argv);
@@ -216,7 +234,8 @@ int main(int argc, char** argv) {
   if (*run) return sluice::cli::RunRun(g, r);
   if (*bench) {
     b.what = *gen ? "generate" : *nexmark ? "nexmark" : *load ? "load" : *build_bench ? "build"
-           : *log_bench ? "log" : *ingest_bench ? "ingest" : "parse";
+           : *log_bench ? "log" : *ingest_bench ? "ingest" : *checkpoint_bench ? "checkpoint"
+           : "parse";
     return sluice::cli::RunBench(g, b);
   }
   for (CLI::App* c : build_cmds) {
@@ -230,5 +249,6 @@ int main(int argc, char** argv) {
   if (*lineage_cmd) return sluice::cli::RunLineage(g, compile_opts);
   if (*dlq_cmd) return sluice::cli::RunDlq(g, dlq_opts);
   if (*schema_cmd) return sluice::cli::RunSchema(g, schema_opts);
+  if (*savepoint_cmd) return sluice::cli::RunSavepoint(g, savepoint_opts);
   return sluice::cli::kExitInvalid;
 }

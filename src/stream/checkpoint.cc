@@ -44,9 +44,13 @@ Status SyncDir(const std::string& dir) {
 
 }  // namespace
 
+// Format 1 ("sluice checkpoint") had no state layout; format 2 adds it after each query.
+constexpr char kTagV1[] = "sluice checkpoint";
+constexpr char kTagV2[] = "sluice checkpoint 2";
+
 std::string EncodeCheckpoint(const CheckpointData& data) {
   StateWriter w;
-  w.WriteTag("sluice checkpoint");
+  w.WriteTag(kTagV2);
   w.WriteI64(data.id);
   w.WriteI64(data.records);
   w.WriteString(data.position.Serialize());
@@ -57,14 +61,50 @@ std::string EncodeCheckpoint(const CheckpointData& data) {
     w.WriteString(q.fingerprint);
     w.WriteBool(q.stateful);
     w.WriteString(q.state);
+    w.WriteString(q.state_sql);
+    w.WriteU64(q.layout.size());
+    for (const StateOperatorInfo& op : q.layout) {
+      w.WriteString(op.kind);
+      w.WriteString(op.where);
+      w.WriteU64(op.facets.size());
+      for (const auto& [facet, value] : op.facets) {
+        w.WriteString(facet);
+        w.WriteString(value);
+      }
+    }
   }
   return w.Finish();
 }
 
+namespace {
+
+Status DecodeLayout(StateReader* r, CheckpointQuery* q) {
+  q->has_layout = true;
+  SLUICE_RETURN_NOT_OK(r->ReadString(&q->state_sql));
+  uint64_t n = 0;
+  SLUICE_RETURN_NOT_OK(r->ReadCount(&n, 24));
+  q->layout.resize(n);
+  for (StateOperatorInfo& op : q->layout) {
+    SLUICE_RETURN_NOT_OK(r->ReadString(&op.kind));
+    SLUICE_RETURN_NOT_OK(r->ReadString(&op.where));
+    uint64_t facets = 0;
+    SLUICE_RETURN_NOT_OK(r->ReadCount(&facets, 16));
+    op.facets.resize(facets);
+    for (auto& [facet, value] : op.facets) {
+      SLUICE_RETURN_NOT_OK(r->ReadString(&facet));
+      SLUICE_RETURN_NOT_OK(r->ReadString(&value));
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<CheckpointData> DecodeCheckpoint(std::string_view bytes, const std::string& what) {
   SLUICE_ASSIGN_OR_RETURN(StateReader r, StateReader::Open(bytes, what));
   CheckpointData data;
-  SLUICE_RETURN_NOT_OK(r.ExpectTag("sluice checkpoint"));
+  const bool v2 = r.ExpectTag(kTagV2).ok();
+  if (!v2) SLUICE_RETURN_NOT_OK(r.ExpectTag(kTagV1));
   SLUICE_RETURN_NOT_OK(r.ReadI64(&data.id));
   SLUICE_RETURN_NOT_OK(r.ReadI64(&data.records));
   if (data.id <= 0 || data.records < 0) return r.Corrupt("bad checkpoint id or record count");
@@ -82,9 +122,80 @@ Result<CheckpointData> DecodeCheckpoint(std::string_view bytes, const std::strin
     SLUICE_RETURN_NOT_OK(r.ReadString(&q.fingerprint));
     SLUICE_RETURN_NOT_OK(r.ReadBool(&q.stateful));
     SLUICE_RETURN_NOT_OK(r.ReadString(&q.state));
+    if (v2) SLUICE_RETURN_NOT_OK(DecodeLayout(&r, &q));
   }
   SLUICE_RETURN_NOT_OK(r.ExpectEnd());
   return data;
+}
+
+Status CheckStateCompatible(const CheckpointQuery& saved, const CheckpointQuery& now,
+                            const std::string& query) {
+  // The fingerprint (plan shape and schemas) does not see expressions; the SQL does.
+  const bool same_sql = !saved.has_layout || saved.state_sql == now.state_sql;
+  if (saved.fingerprint == now.fingerprint && same_sql) return Status::OK();
+  if (!saved.stateful && !now.stateful) return Status::OK();  // no state to misread
+  const std::string head = "query " + query + " changed since checkpoint: ";
+  if (saved.stateful != now.stateful) {
+    return Status::Invalid(head + (now.stateful ? "it now keeps state (an aggregate, window, join or "
+                                                  "top-N was added) and the checkpoint has none for it"
+                                                : "it no longer keeps state but the checkpoint holds some"));
+  }
+  if (!saved.has_layout) {
+    return Status::Invalid(head + "its plan or schema differs (the checkpoint predates state "
+                                  "descriptions, so no change can be allowed)");
+  }
+  if (saved.layout.size() != now.layout.size()) {
+    return Status::Invalid(head + "it has " + std::to_string(now.layout.size()) +
+                           " stateful operator(s), the checkpoint " + std::to_string(saved.layout.size()) +
+                           " (an aggregate, window, join or top-N was added or removed)");
+  }
+  for (size_t i = 0; i < now.layout.size(); ++i) {
+    const StateOperatorInfo& a = saved.layout[i];
+    const StateOperatorInfo& b = now.layout[i];
+    const std::string op = "operator " + std::to_string(i + 1) + " (" + b.kind + " at " + b.where + ")";
+    if (a.kind != b.kind) {
+      return Status::Invalid(head + op + " was " + a.kind + " in the checkpoint");
+    }
+    std::string diffs;
+    for (const auto& [facet, value] : b.facets) {
+      std::string was = "(none)";
+      for (const auto& [f, v] : a.facets) {
+        if (f == facet) was = v;
+      }
+      if (was != value) diffs += (diffs.empty() ? "" : "; ") + facet + " changed from " + was + " to " + value;
+    }
+    for (const auto& [facet, value] : a.facets) {
+      bool found = false;
+      for (const auto& fv : b.facets) found = found || fv.first == facet;
+      if (!found) diffs += (diffs.empty() ? "" : "; ") + facet + " " + value + " was removed";
+    }
+    if (!diffs.empty()) return Status::Invalid(head + op + ": " + diffs);
+  }
+  if (!same_sql) {
+    return Status::Invalid(head + "its SQL changed before its state (FROM, WHERE, GROUP BY, a "
+                                  "window, a join or a subquery: rows would be counted differently "
+                                  "from those already in the state); only the SELECT list of an "
+                                  "aggregate query may change");
+  }
+  return Status::OK();
+}
+
+Status SyncDirectory(const std::string& dir) { return SyncDir(dir); }
+
+Status CopyFileDurably(const std::string& from, const std::string& to) {
+  std::ifstream in(from, std::ios::binary);
+  if (!in) return Status::IOError("cannot read '" + from + "'");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) return Status::IOError("cannot read '" + from + "'");
+  const std::string bytes = buf.str();
+  const int fd = ::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot create '" + to + "': " + std::strerror(errno));
+  Status st = WriteAll(fd, bytes, to);
+  if (st.ok() && ::fsync(fd) != 0) st = Status::IOError("cannot fsync '" + to + "': " + std::strerror(errno));
+  ::close(fd);
+  SLUICE_RETURN_NOT_OK(st);
+  return SyncDir(fs::path(to).parent_path().string());
 }
 
 std::string CheckpointStore::PathOf(int64_t id) const {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "connectors/position.h"
@@ -17,11 +18,27 @@
 
 namespace sluice::stream {
 
+// One stateful operator of a query as its state sees it: what decides the layout and the
+// meaning of the operator's state. Facets are (name, value) pairs such as
+// ("group keys", "[channel VARCHAR]"); two operators hold compatible state when kind and
+// every facet are equal.
+struct StateOperatorInfo {
+  std::string kind;   // "Aggregate", "WindowAggregate", "Join", "TopN"
+  std::string where;  // "streams/orders.sql:9:1", for messages (not compared)
+  std::vector<std::pair<std::string, std::string>> facets;
+};
+
 struct CheckpointQuery {
   std::string name;         // PipelineQuery::name
-  std::string fingerprint;  // the query's plan and schema; a change refuses the restore
+  std::string fingerprint;  // the query's plan, SQL and schema: equal = compatible at once
   bool stateful = false;    // whether `state` holds an operator snapshot
   std::string state;        // StreamOperator::Snapshot output (state_codec.h format)
+  // What the state depends on (format 2; empty in checkpoints of format 1): the stateful
+  // operators in plan post-order, and the query's SQL with the parts that only shape the
+  // output after the state masked (the SELECT list of an aggregate query).
+  bool has_layout = false;
+  std::vector<StateOperatorInfo> layout = {};
+  std::string state_sql = {};
 };
 
 struct CheckpointData {
@@ -36,6 +53,23 @@ struct CheckpointData {
 // Invalid naming `what` and the byte offset on corrupt or truncated input.
 std::string EncodeCheckpoint(const CheckpointData& data);
 Result<CheckpointData> DecodeCheckpoint(std::string_view bytes, const std::string& what);
+
+// Whether the state saved in `saved` can be restored into the query now described by
+// `now` (same name). OK when the fingerprints are equal, when neither holds state, or when
+// the stateful operators and the SQL that feeds them are unchanged (only the output
+// shaping changed). Otherwise Invalid saying what is incompatible: which operator (kind,
+// location) and which facet (group keys, aggregates, window, join keys, input columns,
+// ...) changed from what to what, or that the SQL before the state changed (e.g. a WHERE
+// before an aggregate: the state would mean something else). Checkpoints without layout
+// (format 1) are compatible only with an equal fingerprint. `query` names the query.
+Status CheckStateCompatible(const CheckpointQuery& saved, const CheckpointQuery& now,
+                            const std::string& query);
+
+// Copies the file `from` to `to` durably (write, fsync, fsync of `to`'s directory).
+// IOError naming the path on failure.
+Status CopyFileDurably(const std::string& from, const std::string& to);
+// fsyncs the directory `dir` (after a rename or create inside it).
+Status SyncDirectory(const std::string& dir);
 
 // The checkpoint files of one pipeline. Not thread-safe (the pipeline's thread).
 class CheckpointStore {

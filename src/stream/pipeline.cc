@@ -83,6 +83,9 @@ Status Pipeline::Run() {
     return ctx_.stop != nullptr && ctx_.stop->load(std::memory_order_relaxed);
   };
   Status result;
+  // Stopped right after a savepoint (`sluice savepoint --stop`): the operators are not
+  // finished (their open windows belong to the savepoint) and no final checkpoint follows.
+  bool stopped_at_savepoint = false;
   while (!stopping()) {
     int64_t room = connectors::kNoRecordLimit;
     if (options_.max_events >= 0) {
@@ -132,13 +135,19 @@ Status Pipeline::Run() {
       if (!result.ok()) break;
       last_checkpoint = now;
     }
+    if (savepoint_pending_.load(std::memory_order_acquire) && forced_checkpoint_id_ == 0) {
+      result = AnswerSavepoint(&stopped_at_savepoint);
+      if (!result.ok() || stopped_at_savepoint) break;
+      last_checkpoint = now;
+    }
     if (*state == connectors::ReadState::kEnd) break;
     if (*state == connectors::ReadState::kIdle) {
       std::this_thread::sleep_for(std::chrono::microseconds(options_.idle_sleep_us));
     }
   }
-  if (result.ok()) result = FinishOperators();
-  if (result.ok() && checkpoints_ != nullptr) {
+  if (stopped_at_savepoint) final_checkpoint_done_ = true;  // everything is committed
+  if (result.ok() && !stopped_at_savepoint) result = FinishOperators();
+  if (result.ok() && checkpoints_ != nullptr && !stopped_at_savepoint) {
     // The final state and every output, committed together. A forced checkpoint still
     // pending here was the original run's final one (else the input ended early: the
     // sinks ahead of it would get rows they hold already, so commit nothing).

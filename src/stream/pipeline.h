@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ namespace sluice::stream {
 class BadRecordLog;
 class CheckpointStore;
 struct CheckpointData;
+struct CheckpointQuery;
 
 struct PipelineQuery {
   std::string name;       // "orders" for a materialized view, "insert into file_out" otherwise
@@ -42,6 +44,9 @@ struct PipelineQuery {
   // QueryGraph): port i of `op` reads stream input_streams[i]. Empty: `op` or `transform`
   // reads `stream` (port 0).
   std::vector<int> input_streams;
+  // The statement's SQL text (for the state-compatibility check of checkpoints); may be
+  // empty (then any change of a stateful query's plan refuses its state).
+  std::string sql;
 };
 
 struct PipelineSink {
@@ -66,6 +71,17 @@ struct PipelineOptions {
   // pipeline resumes from its last complete checkpoint on Open and the sinks that
   // SupportsCommit (warehouse) commit only at checkpoints: exactly-once. See checkpoint.h.
   int64_t checkpoint_interval_us = 0;
+  // A savepoint's checkpoint file (`sluice run --from-savepoint`) to start from instead of
+  // the pipeline's own checkpoints; empty = none. Needs checkpoints on. See
+  // pipeline_checkpoint.cc for how it is reconciled with the sinks' commits.
+  std::string restore_from;
+};
+
+// The answer of a pipeline to a savepoint request (Pipeline::RequestSavepoint).
+struct SavepointReply {
+  int64_t request = 0;        // the request answered; 0 = none yet
+  int64_t checkpoint_id = 0;  // the checkpoint taken and copied
+  Status status;              // why not, when not OK
 };
 
 // Counters readable from other threads (status line).
@@ -97,6 +113,17 @@ class Pipeline {
   // flushes and closes every sink and the source. Returns the first fatal error.
   Status Run();
 
+  // Savepoints. Thread-safe (called by the run's watcher while Run works): asks for a
+  // checkpoint at the next batch boundary, taken exactly like a periodic one (sinks
+  // commit), its file copied durably to `copy_to`; with `stop`, Run then returns without
+  // finishing the operators (open windows stay open in the savepoint). The answer is
+  // published in savepoint_reply() with `request` (> 0). Not answered when Run has
+  // returned: use the newest file of checkpoint_dir() then.
+  void RequestSavepoint(int64_t request, std::string copy_to, bool stop);
+  SavepointReply savepoint_reply() const;
+  // Where the pipeline's checkpoints go; empty when checkpoints are off (after Open).
+  std::string checkpoint_dir() const;
+
  private:
   Status ProcessBatch(const connectors::SourceBatch& sb);
   Status RunQuery(PipelineQuery& q, const RecordBatch& input);
@@ -114,7 +141,12 @@ class Pipeline {
   // Checkpoints (pipeline_checkpoint.cc).
   Status SetUpCheckpoints();
   Status ResumeFromCheckpoint();
-  Status RestoreCheckpoint(const CheckpointData& data);
+  Status ResumeFromSavepoint();
+  // `where` names the checkpoint file in messages.
+  Status RestoreCheckpoint(const CheckpointData& data, const std::string& where);
+  // In Run, when a savepoint was requested: takes it; sets *stop when Run must return.
+  Status AnswerSavepoint(bool* stop);
+  CheckpointQuery DescribeQuery(const PipelineQuery& q) const;
   // `finished`: after FinishOperators (the run's final checkpoint).
   Status TakeCheckpoint(int64_t id, bool finished);
   std::string QueryFingerprint(const PipelineQuery& q) const;
@@ -141,6 +173,13 @@ class Pipeline {
   int64_t forced_records_ = 0;
   bool forced_finished_ = false;  // it was taken after Finish: take it after Finish too
   bool final_checkpoint_done_ = false;
+  // Savepoint request (RequestSavepoint) and answer; the flag is read between batches.
+  std::atomic<bool> savepoint_pending_{false};
+  mutable std::mutex savepoint_mu_;
+  int64_t savepoint_request_ = 0;
+  std::string savepoint_copy_to_;
+  bool savepoint_stop_ = false;
+  SavepointReply savepoint_reply_;
 };
 
 }  // namespace sluice::stream

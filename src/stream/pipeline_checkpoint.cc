@@ -11,9 +11,15 @@
 // so the replay takes checkpoint M at exactly M's record count: that sink gets
 // AlreadyExists (its replayed rows are dropped), the others commit M normally.
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "observe/log.h"
+#include "sql/compiled_aggregate.h"
+#include "sql/join_condition.h"
+#include "sql/parser.h"
 #include "stream/bad_record_log.h"
 #include "stream/checkpoint.h"
 #include "stream/pipeline.h"
@@ -21,6 +27,169 @@
 #include "stream/state_codec.h"
 
 namespace sluice::stream {
+
+namespace {
+
+std::string Columns(const Schema& schema, const std::vector<int>& cols) {
+  std::string out = "[";
+  for (size_t i = 0; i < cols.size(); ++i) {
+    const Field& f = schema.field(cols[i]);
+    out += (i ? ", " : "") + f.name + " " + f.type.ToString();
+  }
+  return out + "]";
+}
+
+std::string Micros(int64_t us) { return std::to_string(us) + "us"; }
+
+const char* WindowName(sql::WindowKind k) {
+  switch (k) {
+    case sql::WindowKind::kTumble: return "TUMBLE";
+    case sql::WindowKind::kHop: return "HOP";
+    case sql::WindowKind::kSession: return "SESSION";
+    case sql::WindowKind::kCumulate: return "CUMULATE";
+    default: return "none";
+  }
+}
+
+void AddAggregateFacets(const sql::PlanNode& n, StateOperatorInfo* op) {
+  const sql::CompiledAggregate& a = *n.aggregate;
+  op->facets.emplace_back("input columns", a.input_schema()->ToString());
+  std::vector<int> keys;
+  for (int k = 0; k < a.num_keys(); ++k) keys.push_back(k);
+  op->facets.emplace_back("group keys", Columns(*a.frame_schema(), keys));
+  std::string aggs = "[";
+  for (size_t i = 0; i < a.aggregates().size(); ++i) {
+    const sql::AggregateInput& in = a.aggregates()[i];
+    aggs += (i ? ", " : "") + in.text + " " + in.type.ToString() +
+            (in.filter_column >= 0 ? " FILTER" : "");
+  }
+  op->facets.emplace_back("aggregates", aggs + "]");
+  if (n.kind != sql::PlanKind::kWindowAggregate) return;
+  const sql::WindowInfo& w = a.window();
+  std::string spec = std::string(WindowName(w.kind)) + " size " + Micros(w.size) + " slide " +
+                     Micros(w.slide);
+  if (w.time_column >= 0) spec += " on " + w.source_schema->field(w.time_column).name;
+  if (w.processing_time) spec += " (processing time)";
+  if (w.emit_on_close) spec += " emit on close";
+  op->facets.emplace_back("window", spec);
+  op->facets.emplace_back("allowed lateness", Micros(n.allowed_lateness_us));
+}
+
+void AddJoinFacets(const sql::PlanNode& n, StateOperatorInfo* op) {
+  const Schema& l = *n.inputs[0]->schema;
+  const Schema& r = *n.inputs[1]->schema;
+  op->facets.emplace_back("join type", n.join_type == sql::JoinType::kLeft ? "LEFT" : "INNER");
+  op->facets.emplace_back("left columns", l.ToString());
+  op->facets.emplace_back("right columns", r.ToString());
+  if (n.join == nullptr) return;
+  const sql::JoinCondition& c = *n.join;
+  op->facets.emplace_back("join keys", Columns(l, c.left_keys) + " = " + Columns(r, c.right_keys));
+  std::string bounds = "none";
+  if (c.has_time_bounds) {
+    bounds = r.field(c.right_time).name + " - " + l.field(c.left_time).name + " in [" +
+             Micros(c.lower_us) + ", " + Micros(c.upper_us) + "]";
+  }
+  op->facets.emplace_back("time bounds", bounds);
+  op->facets.emplace_back("expiry", std::to_string(n.left_expiry) + "/" + std::to_string(n.right_expiry));
+}
+
+void AddTopNFacets(const sql::PlanNode& n, StateOperatorInfo* op) {
+  const Schema& in = *n.inputs[0]->schema;
+  op->facets.emplace_back("input columns", in.ToString());
+  op->facets.emplace_back("partition by", Columns(in, n.partition));
+  std::string order = "[";
+  for (size_t i = 0; i < n.order.size(); ++i) {
+    order += (i ? ", " : "") + in.field(n.order[i].column).name +
+             (n.order[i].descending ? " DESC" : " ASC") +
+             (n.order[i].nulls_first ? " NULLS FIRST" : " NULLS LAST");
+  }
+  op->facets.emplace_back("order by", order + "]");
+  op->facets.emplace_back("limit", std::to_string(n.limit));
+  op->facets.emplace_back("rank column", n.emit_rank ? "yes" : "no");
+}
+
+// The stateful nodes of `n`'s tree in post-order (the QueryGraph's node order). Node kinds
+// not known here are described by their whole subtree (any change refuses).
+void DescribeState(const sql::PlanNode& n, const std::string& file, std::vector<StateOperatorInfo>* out) {
+  for (const sql::PlanPtr& in : n.inputs) DescribeState(*in, file, out);
+  switch (n.kind) {
+    case sql::PlanKind::kScan:
+    case sql::PlanKind::kSelect:
+    case sql::PlanKind::kUnion:
+    case sql::PlanKind::kWindowAssign:
+      return;  // stateless
+    default:
+      break;
+  }
+  StateOperatorInfo op;
+  op.kind = sql::PlanKindName(n.kind);
+  op.where = file + ":" + std::to_string(n.pos.line) + ":" + std::to_string(n.pos.column);
+  if ((n.kind == sql::PlanKind::kAggregate || n.kind == sql::PlanKind::kWindowAggregate) &&
+      n.aggregate != nullptr) {
+    AddAggregateFacets(n, &op);
+  } else if (n.kind == sql::PlanKind::kJoin && n.inputs.size() == 2) {
+    AddJoinFacets(n, &op);
+  } else if (n.kind == sql::PlanKind::kTopN && n.inputs.size() == 1) {
+    AddTopNFacets(n, &op);
+  } else {
+    op.facets.emplace_back("plan", n.ToString());
+  }
+  out->push_back(std::move(op));
+}
+
+bool HasAggregateModifiers(const sql::ParsedExpr& e) {
+  if (e.filter != nullptr || e.distinct || e.over != nullptr) return true;
+  for (const auto& a : e.args) {
+    if (a != nullptr && HasAggregateModifiers(*a)) return true;
+  }
+  return false;
+}
+
+std::string CollapseSpaces(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// The query's SQL as far as its state depends on it: the SELECT list of a top-level
+// query whose result comes straight from a stateful operator (an aggregate, window
+// aggregate or top-N, only projections above) is masked, since it is computed from the
+// state after it (its aggregates are compared as operator facets). Everything else
+// (FROM, WHERE, GROUP BY, subqueries, ...) is kept. When unsure, nothing is masked.
+std::string StateSql(const std::string& sql, const sql::PlanNode* root) {
+  const sql::PlanNode* top = root;
+  while (top != nullptr && top->kind == sql::PlanKind::kSelect && top->inputs.size() == 1) {
+    top = top->inputs[0].get();
+  }
+  const bool from_state = top != nullptr && (top->kind == sql::PlanKind::kAggregate ||
+                                             top->kind == sql::PlanKind::kWindowAggregate ||
+                                             top->kind == sql::PlanKind::kTopN);
+  if (!from_state) return CollapseSpaces(sql);
+  Result<std::vector<sql::Statement>> parsed = sql::ParseScript(sql + ";", "checkpoint");
+  if (!parsed.ok() || parsed->size() != 1 || (*parsed)[0].select == nullptr) return CollapseSpaces(sql);
+  const sql::SelectStmt& select = *(*parsed)[0].select;
+  if (!select.union_all.empty() || select.items.empty()) return CollapseSpaces(sql);
+  for (const auto& item : select.items) {
+    if (item.star || item.expr == nullptr || HasAggregateModifiers(*item.expr)) return CollapseSpaces(sql);
+  }
+  for (const auto& g : select.group_by) {
+    if (g == nullptr || g->kind == sql::ExprKind::kLiteral) return CollapseSpaces(sql);  // GROUP BY 1
+  }
+  const int begin = select.items.front().pos.offset;
+  const int end = select.from.pos.offset;
+  if (begin <= 0 || end <= begin || static_cast<size_t>(end) > sql.size()) return CollapseSpaces(sql);
+  return CollapseSpaces(sql.substr(0, static_cast<size_t>(begin)) + " <select list> " +
+                        sql.substr(static_cast<size_t>(end)));
+}
+
+}  // namespace
 
 std::string Pipeline::QueryFingerprint(const PipelineQuery& q) const {
   std::string f = q.name + "\n";
@@ -35,13 +204,41 @@ std::string Pipeline::QueryFingerprint(const PipelineQuery& q) const {
   return f;
 }
 
+CheckpointQuery Pipeline::DescribeQuery(const PipelineQuery& q) const {
+  CheckpointQuery cq;
+  cq.name = q.name;
+  cq.fingerprint = QueryFingerprint(q);
+  cq.stateful = q.op != nullptr;
+  cq.has_layout = true;
+  const auto* graph = dynamic_cast<const QueryGraph*>(q.op.get());
+  if (graph != nullptr) {
+    const std::string file = q.location.substr(0, q.location.find(':'));
+    DescribeState(graph->plan(), file, &cq.layout);
+  }
+  if (q.sql.empty()) {
+    // Without the SQL text a changed plan cannot be shown harmless: compare it whole.
+    cq.state_sql = "(plan) " + cq.fingerprint;
+  } else {
+    cq.state_sql = StateSql(q.sql, graph != nullptr ? &graph->plan() : nullptr);
+  }
+  return cq;
+}
+
 Status Pipeline::SetUpCheckpoints() {
-  if (options_.checkpoint_interval_us <= 0 || ctx_.state_dir.empty()) return Status::OK();
+  if (options_.checkpoint_interval_us <= 0 || ctx_.state_dir.empty()) {
+    if (options_.restore_from.empty()) return Status::OK();
+    return Status::Invalid("pipeline '" + spec_.name + "' cannot start from a savepoint without "
+                           "checkpoints (set run.checkpoint_interval and a state_dir)");
+  }
   // Every stateful operator must support snapshots; otherwise run as before, without.
   for (const auto& q : spec_.queries) {
     if (!q.op) continue;
     StateWriter probe;
     Status st = q.op->Snapshot(&probe);
+    if (st.code() == StatusCode::kNotImplemented && !options_.restore_from.empty()) {
+      return Status::Invalid("pipeline '" + spec_.name + "' cannot start from a savepoint: query " +
+                             q.location + " cannot snapshot its state (" + st.message() + ")");
+    }
     if (st.code() == StatusCode::kNotImplemented) {
       observe::LogWarn("checkpoints are off for this pipeline (at-least-once delivery)",
                        {{"pipeline", spec_.name}, {"query", q.location}, {"reason", st.message()}});
@@ -63,6 +260,7 @@ std::string Pipeline::StartOverAdvice() const {
 }
 
 Status Pipeline::ResumeFromCheckpoint() {
+  if (!options_.restore_from.empty()) return ResumeFromSavepoint();
   SLUICE_ASSIGN_OR_RETURN(std::vector<int64_t> ids, checkpoints_->List());
   int64_t restore_id = INT64_MAX;  // R
   int64_t newest_commit = -1;      // M
@@ -95,7 +293,7 @@ Status Pipeline::ResumeFromCheckpoint() {
                              std::to_string(restore_id) + " but it cannot be read (" +
                              data.status().message() + "); to start over, " + StartOverAdvice());
     }
-    SLUICE_RETURN_NOT_OK(RestoreCheckpoint(*data));
+    SLUICE_RETURN_NOT_OK(RestoreCheckpoint(*data, checkpoints_->PathOf(restore_id)));
   }
   if (newest_commit > std::max<int64_t>(restore_id, 0)) {
     Result<CheckpointData> ahead = checkpoints_->Read(newest_commit);
@@ -111,11 +309,70 @@ Status Pipeline::ResumeFromCheckpoint() {
   return Status::OK();
 }
 
-Status Pipeline::RestoreCheckpoint(const CheckpointData& data) {
-  const std::string where = checkpoints_->PathOf(data.id);
-  const std::string start_over = "; its state cannot be restored. Undo the change, or to start over, " +
-                                 StartOverAdvice();
-  // The same queries, in order, with the same plans.
+// Starting from a savepoint's checkpoint S (`sluice run --from-savepoint`). The sinks'
+// commits must agree with S: a committing sink that committed exactly S holds exactly the
+// output before it (the normal "stop with savepoint, then resume" path). One behind S
+// lacks output and is refused. One ahead of S already holds output of records after S,
+// which the replay writes again: refused for appending sinks (duplicates), allowed for
+// keyed (upsert) sinks, where the replayed changes overwrite the same keys and the table
+// converges to the result once the replay passes the point it had reached.
+Status Pipeline::ResumeFromSavepoint() {
+  const std::string& path = options_.restore_from;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("savepoint file '" + path + "' does not exist");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  SLUICE_ASSIGN_OR_RETURN(CheckpointData data, DecodeCheckpoint(buf.str(), "savepoint '" + path + "'"));
+  const int64_t sp = data.id;
+  int64_t newest_commit = sp;
+  for (auto& s : spec_.sinks) {
+    if (!SinkCommits(s)) continue;
+    SLUICE_ASSIGN_OR_RETURN(int64_t c, s.sink->LastCommittedCheckpoint(CommitKey(s)));
+    if (c < 0) {
+      Status st = s.sink->FlushWithCommit(CommitKey(s), 0, "");
+      if (!st.ok() && st.code() != StatusCode::kAlreadyExists) return st.WithContext("sink '" + s.name + "'");
+      c = 0;
+    }
+    const std::string sink = "sink '" + s.name + "' (" + CommitKey(s) + " in _sluice_commits)";
+    if (c < sp) {
+      return Status::Invalid(
+          "cannot start from savepoint " + path + " (checkpoint " + std::to_string(sp) + "): " + sink +
+          " has committed only checkpoint " + std::to_string(c) + ", so its table lacks the output " +
+          "the savepoint's state already counts (a different or restored warehouse?); start from " +
+          "the savepoint with the warehouse it was taken with, or run without --from-savepoint");
+    }
+    if (c > sp && !s.sink->AcceptsChanges()) {
+      return Status::Invalid(
+          "cannot start from savepoint " + path + " (checkpoint " + std::to_string(sp) + "): " + sink +
+          " appends rows and has committed checkpoint " + std::to_string(c) + ", after the savepoint: " +
+          "its table already holds rows of records after the savepoint, which the replay would write " +
+          "again (duplicates). Take savepoints with --stop to resume from them, restore the " +
+          "warehouse as of the savepoint, or run without --from-savepoint to continue from checkpoint " +
+          std::to_string(c));
+    }
+    if (c > sp) {
+      observe::LogWarn("replaying into a keyed table that is ahead of the savepoint: its rows are "
+                       "overwritten as the replay passes them",
+                       {{"pipeline", spec_.name}, {"sink", s.name}, {"savepoint", sp}, {"committed", c}});
+    }
+    newest_commit = std::max(newest_commit, c);
+  }
+  SLUICE_RETURN_NOT_OK(RestoreCheckpoint(data, path));
+  SLUICE_ASSIGN_OR_RETURN(std::vector<int64_t> ids, checkpoints_->List());
+  // The savepoint becomes this pipeline's checkpoint S, so a crash before the next
+  // checkpoint resumes from it (the sinks committed S).
+  SLUICE_RETURN_NOT_OK(checkpoints_->Write(data));
+  next_checkpoint_id_ = std::max(ids.empty() ? 0 : ids.back(), newest_commit) + 1;
+  observe::LogInfo("started from savepoint", {{"pipeline", spec_.name}, {"savepoint", path}, {"checkpoint", sp}});
+  return Status::OK();
+}
+
+Status Pipeline::RestoreCheckpoint(const CheckpointData& data, const std::string& where) {
+  const std::string start_over =
+      "; its state cannot be restored. Undo the change, or " +
+      std::string(options_.restore_from.empty() ? "" : "run without --from-savepoint, or ") +
+      "to start over, " + StartOverAdvice();
+  // The same queries, in order, each with state it can read.
   for (size_t i = 0; i < std::max(spec_.queries.size(), data.queries.size()); ++i) {
     if (i >= spec_.queries.size()) {
       return Status::Invalid("query '" + data.queries[i].name + "' was removed since checkpoint " +
@@ -126,9 +383,13 @@ Status Pipeline::RestoreCheckpoint(const CheckpointData& data) {
       return Status::Invalid("query " + q.location + " ('" + q.name + "') is not in checkpoint " + where +
                              " (queries were added or reordered)" + start_over);
     }
+    Status compatible = CheckStateCompatible(data.queries[i], DescribeQuery(q), q.location + " ('" + q.name + "')");
+    if (!compatible.ok()) {
+      return Status::Invalid(compatible.message() + " (checkpoint " + where + ")" + start_over);
+    }
     if (data.queries[i].fingerprint != QueryFingerprint(q)) {
-      return Status::Invalid("query " + q.location + " ('" + q.name + "') changed since checkpoint " +
-                             where + " (its plan or schema differs)" + start_over);
+      observe::LogInfo("query changed since the checkpoint in a way its state allows",
+                       {{"pipeline", spec_.name}, {"query", q.location}});
     }
   }
   for (size_t i = 0; i < spec_.queries.size(); ++i) {
@@ -157,17 +418,18 @@ Status Pipeline::TakeCheckpoint(int64_t id, bool finished) {
   data.records = stats_.records_in.load(std::memory_order_relaxed);
   data.position = spec_.source->CurrentPosition();
   for (const auto& q : spec_.queries) {
-    CheckpointQuery cq;
-    cq.name = q.name;
-    cq.fingerprint = QueryFingerprint(q);
+    CheckpointQuery cq = DescribeQuery(q);
     if (q.op) {
       StateWriter w;
       SLUICE_RETURN_NOT_OK(q.op->Snapshot(&w).WithContext(q.location));
-      cq.stateful = true;
       cq.state = w.Finish();
     }
     data.queries.push_back(std::move(cq));
   }
+  // Bad records the source reported up to this position go to the dead-letter table
+  // before a checkpoint covers them (a crash between the two reports them again, and
+  // the table keeps records with a stable location once).
+  if (bad_records_ != nullptr) bad_records_->Flush();
   SLUICE_RETURN_NOT_OK(checkpoints_->Write(data));
   const std::string position = data.position.Serialize();
   for (auto& s : spec_.sinks) {
@@ -188,6 +450,51 @@ Status Pipeline::TakeCheckpoint(int64_t id, bool finished) {
   if (bad_records_ != nullptr) bad_records_->Flush();
   next_checkpoint_id_ = std::max(next_checkpoint_id_, id + 1);
   return checkpoints_->Prune(2);
+}
+
+void Pipeline::RequestSavepoint(int64_t request, std::string copy_to, bool stop) {
+  std::lock_guard<std::mutex> lock(savepoint_mu_);
+  savepoint_request_ = request;
+  savepoint_copy_to_ = std::move(copy_to);
+  savepoint_stop_ = stop;
+  savepoint_pending_.store(true, std::memory_order_release);
+}
+
+SavepointReply Pipeline::savepoint_reply() const {
+  std::lock_guard<std::mutex> lock(savepoint_mu_);
+  return savepoint_reply_;
+}
+
+std::string Pipeline::checkpoint_dir() const {
+  return checkpoints_ != nullptr ? checkpoints_->dir() : std::string();
+}
+
+Status Pipeline::AnswerSavepoint(bool* stop) {
+  int64_t request;
+  std::string copy_to;
+  {
+    std::lock_guard<std::mutex> lock(savepoint_mu_);
+    savepoint_pending_.store(false, std::memory_order_relaxed);
+    request = savepoint_request_;
+    copy_to = savepoint_copy_to_;
+    *stop = savepoint_stop_;
+  }
+  SavepointReply reply{request, 0, Status::OK()};
+  Status fatal;
+  if (checkpoints_ == nullptr) {
+    reply.status = Status::Invalid("checkpoints are off for pipeline '" + spec_.name +
+                                   "' (run.checkpoint_interval is 0, or an operator cannot snapshot)");
+    *stop = false;
+  } else {
+    reply.checkpoint_id = next_checkpoint_id_;
+    fatal = TakeCheckpoint(reply.checkpoint_id, false);
+    reply.status = fatal.ok() ? CopyFileDurably(checkpoints_->PathOf(reply.checkpoint_id), copy_to) : fatal;
+    if (!reply.status.ok()) *stop = false;
+    observe::LogInfo("savepoint checkpoint taken", {{"pipeline", spec_.name}, {"checkpoint", reply.checkpoint_id}});
+  }
+  std::lock_guard<std::mutex> lock(savepoint_mu_);
+  savepoint_reply_ = reply;
+  return fatal;
 }
 
 }  // namespace sluice::stream

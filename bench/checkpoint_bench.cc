@@ -1,0 +1,204 @@
+#include "checkpoint_bench.h"
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "bench_setup.h"
+#include "core/time.h"
+#include "nexmark_bench.h"
+#include "stream/checkpoint.h"
+#include "stream/query_graph.h"
+#include "stream/state_codec.h"
+
+namespace sluice::bench {
+
+namespace {
+
+// Counts the result changelog (the query's output is not what is measured).
+class CountingSink final : public stream::ChangeSink {
+ public:
+  Status Emit(const warehouse::ChangeBatch& c) override {
+    rows_ += c.rows->num_rows();
+    return Status::OK();
+  }
+  int64_t rows() const { return rows_; }
+
+ private:
+  int64_t rows_ = 0;
+};
+
+struct RunStats {
+  double seconds = 0;
+  int64_t checkpoints = 0;
+  std::vector<double> checkpoint_ms;
+  std::vector<double> checkpoint_bytes;
+  std::vector<double> snapshot_ms;  // QueryGraph::Snapshot alone (the rest is the durable write)
+};
+
+// Takes checkpoint `id` of `graph` into `store` exactly as Pipeline::TakeCheckpoint does
+// (minus the sinks): snapshot, durable write, prune.
+Status TakeCheckpoint(const NexmarkQuery& q, const stream::QueryGraph& graph,
+                      const connectors::Source& source, int64_t id, int64_t records,
+                      stream::CheckpointStore* store, RunStats* stats) {
+  const int64_t start = MonotonicNanos();
+  stream::CheckpointData data;
+  data.id = id;
+  data.records = records;
+  data.position = source.CurrentPosition();
+  stream::CheckpointQuery cq;
+  cq.name = std::string(q.name);
+  cq.stateful = true;
+  stream::StateWriter w;
+  SLUICE_RETURN_NOT_OK(graph.Snapshot(&w));
+  cq.state = w.Finish();
+  stats->snapshot_ms.push_back(static_cast<double>(MonotonicNanos() - start) / 1e6);
+  data.queries.push_back(std::move(cq));
+  SLUICE_RETURN_NOT_OK(store->Write(data));
+  SLUICE_RETURN_NOT_OK(store->Prune(2));
+  stats->checkpoint_ms.push_back(static_cast<double>(MonotonicNanos() - start) / 1e6);
+  std::error_code ec;
+  stats->checkpoint_bytes.push_back(
+      static_cast<double>(std::filesystem::file_size(store->PathOf(id), ec)));
+  ++stats->checkpoints;
+  return Status::OK();
+}
+
+// One run of `q` over `events` generated events; with `store`, a checkpoint every
+// `interval_us` between two generator reads.
+Result<RunStats> RunOnce(const NexmarkQuery& q, int64_t events, int64_t interval_us,
+                         stream::CheckpointStore* store) {
+  SLUICE_ASSIGN_OR_RETURN(sql::PlanPtr plan, PlanNexmarkQuery(q));
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> source,
+                          OpenGenerator("nexmark", 42, events, "nexmark"));
+  stream::QueryGraphOptions options;
+  options.watermark_delay_us = kNexmarkWatermarkDelayUs;
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<stream::QueryGraph> graph,
+                          stream::QueryGraph::Make(plan, options));
+  const auto& streams = source->streams();
+  std::vector<std::vector<int>> ports(streams.size());
+  for (int p = 0; p < graph->num_inputs(); ++p) {
+    for (size_t s = 0; s < streams.size(); ++s) {
+      if (EqualsIgnoreCase(graph->input_tables()[static_cast<size_t>(p)], streams[s].name))
+        ports[s].push_back(p);
+    }
+  }
+  CountingSink sink;
+  RunStats stats;
+  std::vector<connectors::SourceBatch> batches;
+  int64_t records = 0;
+  int64_t id = 0;
+  const int64_t start = MonotonicNanos();
+  int64_t last = start;
+  for (;;) {
+    batches.clear();
+    SLUICE_ASSIGN_OR_RETURN(connectors::ReadState state,
+                            source->Next(&batches, connectors::kNoRecordLimit));
+    for (const auto& b : batches) {
+      records += b.batch->num_rows();
+      for (int p : ports[static_cast<size_t>(b.stream)]) {
+        SLUICE_RETURN_NOT_OK(graph->ApplyInput(p, *b.batch, &sink));
+        while (graph->TakeRefusedRows().rows != nullptr) {
+        }
+      }
+    }
+    if (state == connectors::ReadState::kEnd) break;
+    const int64_t now = MonotonicNanos();
+    if (store != nullptr && (now - last) / 1000 >= interval_us) {
+      SLUICE_RETURN_NOT_OK(TakeCheckpoint(q, *graph, *source, ++id, records, store, &stats));
+      last = MonotonicNanos();
+    }
+  }
+  SLUICE_RETURN_NOT_OK(graph->Finish(&sink));
+  stats.seconds = static_cast<double>(MonotonicNanos() - start) / 1e9;
+  SLUICE_RETURN_NOT_OK(source->Close());
+  return stats;
+}
+
+double Mean(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return v.empty() ? 0 : sum / static_cast<double>(v.size());
+}
+
+double Max(const std::vector<double>& v) {
+  return v.empty() ? 0 : *std::max_element(v.begin(), v.end());
+}
+
+}  // namespace
+
+Result<std::vector<BenchResult>> RunCheckpointBench(const CheckpointBenchOptions& o) {
+  if (o.events <= 0) return Status::Invalid("--events must be positive");
+  if (o.interval_us <= 0) return Status::Invalid("--interval must be positive");
+  if (o.repeat < 1) return Status::Invalid("--repeat must be at least 1");
+  std::vector<const NexmarkQuery*> todo;
+  for (const std::string& name : o.queries) {
+    const NexmarkQuery* q = FindNexmarkQuery(name);
+    if (q == nullptr) return Status::Invalid("unknown Nexmark query '" + name + "'");
+    todo.push_back(q);
+  }
+  namespace fs = std::filesystem;
+  const fs::path root =
+      fs::path(o.tmp_dir.empty() ? fs::temp_directory_path().string() : o.tmp_dir) /
+      ("sluice-checkpoint-bench-" + std::to_string(NowMicros()));
+  std::vector<BenchResult> out;
+  for (const NexmarkQuery* q : todo) {
+    malloc_trim(0);
+    ResetPeakRss();
+    std::vector<double> without, with, counts, ratios;
+    RunStats all;
+    for (int i = 0; i < o.repeat; ++i) {
+      // Alternate which run goes first, so warm-up (page faults, heap growth) does not
+      // always fall on the same side.
+      stream::CheckpointStore store((root / q->name / std::to_string(i)).string());
+      Result<RunStats> plain = RunStats{}, checked = RunStats{};
+      for (int k = 0; k < 2; ++k) {
+        if ((k == 0) == (i % 2 == 0)) {
+          plain = RunOnce(*q, o.events, 0, nullptr);
+        } else {
+          checked = RunOnce(*q, o.events, o.interval_us, &store);
+        }
+        malloc_trim(0);
+      }
+      std::error_code ec;
+      fs::remove_all(store.dir(), ec);
+      if (!plain.ok()) return plain.status();
+      if (!checked.ok()) return checked.status();
+      without.push_back(static_cast<double>(o.events) / plain->seconds);
+      with.push_back(static_cast<double>(o.events) / checked->seconds);
+      ratios.push_back(plain->seconds / checked->seconds);
+      counts.push_back(static_cast<double>(checked->checkpoints));
+      all.checkpoint_ms.insert(all.checkpoint_ms.end(), checked->checkpoint_ms.begin(),
+                               checked->checkpoint_ms.end());
+      all.snapshot_ms.insert(all.snapshot_ms.end(), checked->snapshot_ms.begin(),
+                             checked->snapshot_ms.end());
+      all.checkpoint_bytes.insert(all.checkpoint_bytes.end(), checked->checkpoint_bytes.begin(),
+                                  checked->checkpoint_bytes.end());
+    }
+    BenchResult r;
+    r.name = "checkpoint/" + std::string(q->name);
+    r.events = o.events;
+    r.per_core_rate = Median(with);
+    r.seconds = static_cast<double>(o.events) / r.per_core_rate;
+    r.rate_unit = "events_per_sec";
+    r.peak_rss_bytes = PeakRssBytes();
+    r.extra = {{"events_per_sec_without", Median(without)},
+               {"ratio", Median(with) / Median(without)},
+               {"ratio_per_repetition_median", Median(ratios)},
+               {"checkpoints", Median(counts)},
+               {"checkpoint_ms_mean", Mean(all.checkpoint_ms)},
+               {"checkpoint_ms_max", Max(all.checkpoint_ms)},
+               {"snapshot_ms_mean", Mean(all.snapshot_ms)},
+               {"checkpoint_bytes_mean", Mean(all.checkpoint_bytes)},
+               {"checkpoint_bytes_max", Max(all.checkpoint_bytes)},
+               {"interval_s", static_cast<double>(o.interval_us) / 1e6},
+               {"repeat", o.repeat}};
+    out.push_back(std::move(r));
+  }
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  return out;
+}
+
+}  // namespace sluice::bench
