@@ -213,9 +213,11 @@ int RunRun(const GlobalOptions& g, const RunOptions& o) {
                                {"warehouse", (*wh)->Describe()}});
 
   // `sluice savepoint` finds this run through run.pid and asks through request files.
+  // The watcher clears stale requests when constructed: before run.pid announces the run,
+  // so a request written right after cannot be wiped.
+  SavepointWatcher savepoints(proj.state_dir, proj.name, &pipelines);
   Status pid = WriteRunPid(proj.state_dir);
   if (!pid.ok()) observe::LogWarn("savepoints are unavailable", {{"error", pid.message()}});
-  SavepointWatcher savepoints(proj.state_dir, proj.name, &pipelines);
 
   std::vector<Status> results(pipelines.size());
   std::vector<std::thread> threads;

@@ -47,7 +47,9 @@ int RunSavepoint(const GlobalOptions& g, const SavepointOptions& o) {
     return kExitInvalid;
   }
   std::error_code ec;
-  const std::string dir = fs::absolute(o.dir, ec).lexically_normal().string();
+  std::string dir = fs::absolute(o.dir, ec).lexically_normal().string();
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();  // "sp/" is "sp"
+
   if (fs::exists(dir, ec)) {
     std::cerr << "error: " << dir
               << " already exists; savepoints are never overwritten: choose a new folder\n";
@@ -94,6 +96,12 @@ int RunSavepoint(const GlobalOptions& g, const SavepointOptions& o) {
       return kExitFailure;
     }
     if (RunningPid(proj.state_dir) != pid) {
+      // A run stopping with --stop answers, then removes run.pid: look once more.
+      answer = ReadSavepointResponse(proj.state_dir, request.id);
+      if (answer.ok()) {
+        std::cout << "savepoint written to " << *answer << "\n";
+        break;
+      }
       std::cerr << "error: the run (pid " << pid << ") ended before taking the savepoint\n";
       return kExitFailure;
     }

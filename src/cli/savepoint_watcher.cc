@@ -208,9 +208,13 @@ void SavepointWatcher::Poll() {
     }
     if (requests.empty()) return;
     std::sort(requests.begin(), requests.end());
+    // Claim the request by renaming it: when the CLI withdrew it (timeout) first, the
+    // rename fails and the request is not taken.
+    const std::string taken = requests.front() + ".taken";
+    if (::rename(requests.front().c_str(), taken.c_str()) != 0) return;
     bool ok = false;
-    const std::string text = ReadWholeFile(requests.front(), &ok);
-    ::unlink(requests.front().c_str());
+    const std::string text = ReadWholeFile(taken, &ok);
+    ::unlink(taken.c_str());
     SavepointRequest r;
     r.id = fs::path(requests.front()).stem().string();
     std::istringstream lines(text);

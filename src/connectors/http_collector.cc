@@ -494,6 +494,18 @@ CollectorResponse HttpCollector::Ingest(Source& src, CollectorRequest& request,
     }
   }
 
+  // Events of this request that an older request still being written holds: wait for it
+  // before storing anything (a failed owner means they are not stored: nothing of this
+  // request is then written, so the client's retry, even after a restart, stores them).
+  if (!found.empty() && !AwaitOwners(src, newest_owner, found)) {
+    ForgetIds(src, inserted, ticket);
+    FinishTicket(src, inserted.empty() ? 0 : ticket);
+    CollectorResponse retry = Error(503, "some events of this request were also in another "
+                                         "request that failed to store them; retry");
+    retry.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
+    return retry;
+  }
+
   const int64_t accepted_rows = batch ? batch->num_rows() : 0;
   const int64_t rejected = static_cast<int64_t>(errors.size());
   CollectorResponse r;
@@ -546,13 +558,7 @@ CollectorResponse HttpCollector::Ingest(Source& src, CollectorRequest& request,
         cst = p.status;
       }
     }
-    if (busy || !cst.ok()) {
-      std::lock_guard<std::mutex> lock(src.mu);
-      for (uint64_t h : inserted) {
-        auto it = src.ids.find(h);
-        if (it != src.ids.end() && it->second.ticket == ticket) src.ids.erase(it);
-      }
-    }
+    if (busy || !cst.ok()) ForgetIds(src, inserted, ticket);
     FinishTicket(src, inserted.empty() ? 0 : ticket);
     if (busy) {
       CollectorResponse busy_r = Error(429, "the collector is busy (too many events waiting to "
@@ -562,13 +568,6 @@ CollectorResponse HttpCollector::Ingest(Source& src, CollectorRequest& request,
     }
     if (!cst.ok()) return Error(503, "events could not be stored: " + cst.message());
   }
-  if (!found.empty() && !AwaitOwners(src, newest_owner, found)) {
-    CollectorResponse retry = Error(503, "some events of this request were also in another "
-                                         "request that failed to store them; retry");
-    retry.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
-    return retry;
-  }
-
   // Durable now: also hand the rejected events to the caller's handler, then answer.
   for (auto& [index, b] : errors) {
     if (!src.on_bad) break;
@@ -597,9 +596,21 @@ bool HttpCollector::AwaitOwners(Source& src, int64_t newest_owner,
     return src.uncommitted.empty() || *src.uncommitted.begin() > newest_owner;
   });
   for (uint64_t h : found) {
-    if (src.ids.count(h) == 0) return false;  // its request failed: not stored
+    auto it = src.ids.find(h);
+    if (it == src.ids.end()) return false;  // its request failed: not stored
+    // Held again, by a newer request not yet stored (the owner failed meanwhile): waiting
+    // for it could wait on this request in turn; the client retries instead.
+    if (src.uncommitted.count(it->second.ticket) != 0) return false;
   }
   return true;
+}
+
+void HttpCollector::ForgetIds(Source& src, const std::vector<uint64_t>& inserted, int64_t ticket) {
+  std::lock_guard<std::mutex> lock(src.mu);
+  for (uint64_t h : inserted) {
+    auto it = src.ids.find(h);
+    if (it != src.ids.end() && it->second.ticket == ticket) src.ids.erase(it);
+  }
 }
 
 void HttpCollector::CommitterLoop() {

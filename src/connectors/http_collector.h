@@ -129,8 +129,12 @@ class HttpCollector {
   // Marks the request holding `ticket` (0: none) finished and wakes AwaitOwners.
   void FinishTicket(Source& src, int64_t ticket);
   // Waits until the requests holding the ids `found` (tickets <= newest_owner) finished;
-  // false when one of them failed (the ids are gone: those events are not stored).
+  // false when one of them failed (the ids are gone: those events are not stored) or an
+  // id is held again by a newer request not yet stored. Called before this request stores
+  // anything.
   bool AwaitOwners(Source& src, int64_t newest_owner, const std::vector<uint64_t>& found);
+  // Removes the ids this request (`ticket`) inserted: it stored nothing.
+  void ForgetIds(Source& src, const std::vector<uint64_t>& inserted, int64_t ticket);
   void CommitterLoop();
   std::shared_ptr<Source> FindSource(const std::string& name) const;
   // Reloads the dedupe memory from the last kReloadRecords records of the log: event ids

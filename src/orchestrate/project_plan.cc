@@ -77,7 +77,11 @@ Result<std::vector<std::string>> PlanUpsertKey(const sql::PlanNode& root, const 
     return Status::Invalid("materialized view '" + view + "': its rows change (updates and deletes "
                            "flow out of the query) but no selected column identifies a row, so the "
                            "table could not apply them; select the GROUP BY or PARTITION BY columns "
-                           "(and the ROW_NUMBER() column) as plain columns");
+                           "(and the ROW_NUMBER() column) as plain columns; for an OVER aggregate, "
+                           "select the columns that identify a row of its input (the GROUP BY "
+                           "columns of an aggregate, the key of a top-N) - over a plain stream "
+                           "there are none, so aggregate the stream first (GROUP BY) and take the OVER "
+                           "aggregate over that");
   }
   std::vector<std::string> key;
   for (int c : root.unique_key) {
@@ -373,7 +377,8 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
       if (!root->append_only || root->aggregate) {
         if (!is_view) {
           diag->Error(where, "INSERT INTO '" + target + "': this query updates or deletes rows it "
-                             "emitted (an aggregate, a top-N, an outer join), which an append-only "
+                             "emitted (an aggregate, a top-N, an outer join, an OVER aggregate), "
+                             "which an append-only "
                              "sink cannot apply",
                       "write it as CREATE MATERIALIZED VIEW name AS SELECT ...");
           continue;

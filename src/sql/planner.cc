@@ -647,6 +647,9 @@ class Planner {
     }
     over->schema = MakeSchema(std::move(over_fields));
     over->append_only = false;
+    // One output row per input row, columns in the same places: a key of the input rows
+    // identifies the output rows too (the changes of a row keep its key).
+    over->unique_key = prepared->unique_key;
     over->inputs.push_back(prepared);
 
     BoundSelect post;

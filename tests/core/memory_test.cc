@@ -92,5 +92,30 @@ TEST(HashTest, ColumnHashingCombinesAndHandlesNulls) {
   EXPECT_EQ(n1, n2) << "NULL hashes the same whatever the type";
 }
 
+// Kernels leave computed bytes in NULL slots (b + c with c NULL keeps b): a NULL must
+// hash the same whatever its slot holds, in a combined (multi-column) key too.
+TEST(HashTest, NullSlotBytesDoNotChangeTheHash) {
+  Column k1(DataType::Int64()), k2(DataType::Int64()), s(DataType::Varchar());
+  k1.Append<int64_t>(1);
+  k1.Append<int64_t>(1);
+  k2.Append<int64_t>(5);
+  k2.Append<int64_t>(7);
+  k2.SetNull(0);
+  k2.SetNull(1);
+  s.AppendString("left over");
+  s.AppendString("other");
+  s.SetNull(0);
+  s.SetNull(1);
+  uint64_t h[2];
+  HashColumn(k1, h, false);
+  HashColumn(k2, h, true);
+  EXPECT_EQ(h[0], h[1]);
+  HashColumn(s, h, true);
+  EXPECT_EQ(h[0], h[1]);
+  uint64_t alone[2];
+  HashColumn(k2, alone, false);
+  EXPECT_EQ(alone[0], alone[1]);
+}
+
 }  // namespace
 }  // namespace sluice

@@ -128,7 +128,7 @@ TEST_F(PlanTest, AggregateQueriesThatCannotLandAreRefusedWithTheReason) {
   Plan(&d);
   const std::string all = d.ToString();
   EXPECT_NE(all.find("streams/a.sql:1:1: error: INSERT INTO 'out': this query updates or deletes "
-                     "rows it emitted (an aggregate, a top-N, an outer join), which an append-only "
+                     "rows it emitted (an aggregate, a top-N, an outer join, an OVER aggregate), which an append-only "
                      "sink cannot apply"),
             std::string::npos) << all;
   EXPECT_NE(all.find("streams/a.sql:2:1: error: materialized view 'a': an aggregate without GROUP BY"),

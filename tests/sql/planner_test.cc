@@ -61,6 +61,21 @@ TEST(Planner, TopNIsKeyedByPartitionAndRank) {
             "        Scan bid (append-only) [auction, bidder, price, date_time]\n");
 }
 
+// An OVER aggregate emits one row per input row: the input's key (here an aggregate's
+// GROUP BY columns) identifies its rows, so a materialized view can upsert it.
+TEST(Planner, OverAggregateKeepsItsInputKey) {
+  Result<PlanPtr> p = Plan(
+      "SELECT auction, n, sum(n) OVER (PARTITION BY 1 ORDER BY auction ROWS 2 PRECEDING) AS s "
+      "FROM (SELECT auction, count(*) AS n FROM bid GROUP BY auction) t");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ASSERT_EQ((*p)->unique_key.size(), 1u) << (*p)->ToString();
+  EXPECT_EQ((*p)->schema->field((*p)->unique_key[0]).name, "auction");
+  Result<PlanPtr> plain = Plan("SELECT auction, sum(price) OVER (PARTITION BY auction ORDER BY date_time "
+                               "ROWS 2 PRECEDING) AS s FROM bid");
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  EXPECT_TRUE((*plain)->unique_key.empty()) << "rows of a plain stream have no key";
+}
+
 TEST(Planner, InnerJoinOfStreamsIsAppendOnlyAndLeftJoinIsNot) {
   EXPECT_EQ(Shape("SELECT a.id, b.price FROM auction a JOIN bid b ON a.id = b.auction"),
             "Select (append-only) [id, price]\n"
