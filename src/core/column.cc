@@ -152,4 +152,14 @@ bool Column::Equals(const Column& other) const {
   return true;
 }
 
+bool CellsIdentical(const Column& a, int64_t i, const Column& b, int64_t j) {
+  const bool av = a.IsValid(i);
+  const bool bv = b.IsValid(j);
+  if (!av || !bv) return av == bv;
+  if (a.type().IsVarLength()) return a.GetString(i) == b.GetString(j);
+  const auto w = static_cast<size_t>(a.type().ByteWidth());
+  return std::memcmp(a.values<uint8_t>() + static_cast<size_t>(i) * w,
+                     b.values<uint8_t>() + static_cast<size_t>(j) * w, w) == 0;
+}
+
 }  // namespace sluice

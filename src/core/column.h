@@ -112,4 +112,9 @@ class Column {
 
 using ColumnPtr = std::shared_ptr<const Column>;
 
+// Whether row i of `a` and row j of `b` hold the same value: NULL equals NULL and the
+// bytes of NULL slots are ignored (identity of keys and changelog rows, not SQL
+// equality; doubles compare by bits). Same types required.
+bool CellsIdentical(const Column& a, int64_t i, const Column& b, int64_t j);
+
 }  // namespace sluice

@@ -9,19 +9,10 @@ namespace sluice::stream {
 
 namespace {
 
-bool CellsEqual(const Column& a, int64_t i, const Column& b, int64_t j) {
-  const bool av = a.IsValid(i);
-  const bool bv = b.IsValid(j);
-  if (!av || !bv) return av == bv;
-  if (a.type().IsVarLength()) return a.GetString(i) == b.GetString(j);
-  const int w = a.type().ByteWidth();
-  return std::memcmp(a.values<uint8_t>() + i * w, b.values<uint8_t>() + j * w,
-                     static_cast<size_t>(w)) == 0;
-}
 
 bool RowsEqual(const RecordBatch& b, int64_t x, int64_t y) {
   for (int c = 0; c < b.num_columns(); ++c) {
-    if (!CellsEqual(b.column(c), x, b.column(c), y)) return false;
+    if (!CellsIdentical(b.column(c), x, b.column(c), y)) return false;
   }
   return true;
 }
@@ -86,7 +77,7 @@ int32_t GroupAggregate::FindOrAddGroup(const RecordBatch& prepared, int64_t row,
     if (state_.hashes[static_cast<size_t>(g)] != hash) continue;
     bool equal = true;
     for (int k = 0; k < keys && equal; ++k) {
-      equal = CellsEqual(prepared.column(k), row, state_.keys[static_cast<size_t>(k)], g);
+      equal = CellsIdentical(prepared.column(k), row, state_.keys[static_cast<size_t>(k)], g);
     }
     if (equal) return g;
   }

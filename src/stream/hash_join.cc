@@ -165,12 +165,7 @@ Status HashJoin::ApplyInput(int port, const RecordBatch& input, ChangeSink* out)
 }
 
 Status HashJoin::ApplyChanges(int port, const warehouse::ChangeBatch& input, ChangeSink* out) {
-  if (port != 0 && port != 1) return Status::Internal("a join has no input port " + std::to_string(port));
-  if (input.rows == nullptr) return Status::Invalid("change batch without rows");
-  if (static_cast<int64_t>(input.ops.size()) != input.rows->num_rows()) {
-    return Status::Invalid("change batch has " + std::to_string(input.ops.size()) + " ops for " +
-                           std::to_string(input.rows->num_rows()) + " rows");
-  }
+  SLUICE_RETURN_NOT_OK(CheckChangeBatch("a join", port, 2, input));
   return Process(port, *input.rows, input.ops.data(), out);
 }
 

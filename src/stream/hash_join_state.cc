@@ -91,14 +91,6 @@ void EncodeJoinKeys(const RecordBatch& batch, const std::vector<int>& keys, Enco
   }
 }
 
-bool CellsIdentical(const Column& a, int64_t i, const Column& b, int64_t j) {
-  const bool an = a.IsNull(i), bn = b.IsNull(j);
-  if (an || bn) return an == bn;
-  if (a.type().IsVarLength()) return a.GetString(i) == b.GetString(j);
-  const auto w = static_cast<size_t>(a.type().ByteWidth());
-  return std::memcmp(a.data_buffer().data() + static_cast<size_t>(i) * w,
-                     b.data_buffer().data() + static_cast<size_t>(j) * w, w) == 0;
-}
 
 void JoinSide::Init(const Schema& schema) {
   columns.clear();

@@ -36,9 +36,6 @@ struct EncodedKeys {
 // Encodes the key columns `keys` of `batch` (no key columns: every row has the empty key).
 void EncodeJoinKeys(const RecordBatch& batch, const std::vector<int>& keys, EncodedKeys* out);
 
-// Whether row i of `a` and row j of `b` hold the same value (NULL equals NULL here:
-// this is identity of changelog rows, not SQL equality). Same types required.
-bool CellsIdentical(const Column& a, int64_t i, const Column& b, int64_t j);
 
 struct JoinKeyEntry {
   uint64_t hash = 0;

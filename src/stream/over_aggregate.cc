@@ -20,15 +20,6 @@ constexpr int32_t kDeleted = -2;
 
 uint8_t NullRank(bool nulls_first) { return nulls_first ? 0 : 2; }
 
-bool CellsEqual(const Column& a, int64_t i, const Column& b, int64_t j) {
-  const bool av = a.IsValid(i);
-  const bool bv = b.IsValid(j);
-  if (!av || !bv) return av == bv;
-  if (a.type().IsVarLength()) return a.GetString(i) == b.GetString(j);
-  const int w = a.type().ByteWidth();
-  return std::memcmp(a.values<uint8_t>() + i * w, b.values<uint8_t>() + j * w,
-                     static_cast<size_t>(w)) == 0;
-}
 
 int64_t DoubleBits(double d) {
   int64_t bits = 0;
@@ -263,14 +254,14 @@ void OverAggregate::AppendBatch(const RecordBatch& input) {
 bool OverAggregate::SamePartition(int32_t a, int32_t b) const {
   for (const int c : options_.partition_keys) {
     const Column& col = state_.rows[static_cast<size_t>(c)];
-    if (!CellsEqual(col, a, col, b)) return false;
+    if (!CellsIdentical(col, a, col, b)) return false;
   }
   return true;
 }
 
 bool OverAggregate::SameRow(int32_t a, int32_t b) const {
   for (const Column& col : state_.rows) {
-    if (!CellsEqual(col, a, col, b)) return false;
+    if (!CellsIdentical(col, a, col, b)) return false;
   }
   return true;
 }
@@ -550,12 +541,7 @@ Status OverAggregate::Apply(const RecordBatch& input, ChangeSink* out) {
 }
 
 Status OverAggregate::ApplyChanges(int port, const warehouse::ChangeBatch& input, ChangeSink* out) {
-  if (port != 0) return Status::Internal("OVER aggregate has no input port " + std::to_string(port));
-  if (input.rows == nullptr) return Status::Invalid("OVER aggregate: change batch without rows");
-  if (static_cast<int64_t>(input.ops.size()) != input.rows->num_rows()) {
-    return Status::Invalid("OVER aggregate: change batch with " + std::to_string(input.ops.size()) +
-                           " ops for " + std::to_string(input.rows->num_rows()) + " rows");
-  }
+  SLUICE_RETURN_NOT_OK(CheckChangeBatch("OVER aggregate", port, 1, input));
   return Process(*input.rows, input.ops.data(), out);
 }
 

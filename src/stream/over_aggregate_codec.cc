@@ -4,30 +4,11 @@
 
 namespace sluice::stream {
 
-namespace {
-
-template <typename T>
-void WriteNested(const std::vector<std::vector<T>>& v, StateWriter* out) {
-  out->WriteU64(v.size());
-  for (const auto& inner : v) out->WriteVector(inner);
-}
-
-template <typename T>
-Status ReadNested(StateReader* in, std::vector<std::vector<T>>* v) {
-  uint64_t n = 0;
-  SLUICE_RETURN_NOT_OK(in->ReadCount(&n, 8));
-  v->assign(n, {});
-  for (auto& inner : *v) SLUICE_RETURN_NOT_OK(in->ReadVector(&inner));
-  return Status::OK();
-}
-
-}  // namespace
-
 Status OverAggregate::Snapshot(StateWriter* out) const {
   out->WriteTag("OverAggregate");
   out->WriteI64(options_.preceding);
   out->WriteBool(options_.range_peers);
-  WriteNested(state_.lists, out);
+  out->WriteNested(state_.lists);
   out->WriteVector(state_.partition_hashes);
   out->WriteVector(state_.free_partitions);
   out->WriteVector(state_.table);
@@ -35,12 +16,12 @@ Status OverAggregate::Snapshot(StateWriter* out) const {
   out->WriteI32(state_.deleted_entries);
   out->WriteU64(state_.rows.size());
   for (const Column& c : state_.rows) out->WriteColumn(c);
-  WriteNested(state_.order_keys, out);
-  WriteNested(state_.order_null_ranks, out);
-  WriteNested(state_.args, out);
-  WriteNested(state_.arg_valid, out);
-  WriteNested(state_.emitted_value, out);
-  WriteNested(state_.emitted_valid, out);
+  out->WriteNested(state_.order_keys);
+  out->WriteNested(state_.order_null_ranks);
+  out->WriteNested(state_.args);
+  out->WriteNested(state_.arg_valid);
+  out->WriteNested(state_.emitted_value);
+  out->WriteNested(state_.emitted_valid);
   out->WriteVector(state_.alive);
   out->WriteVector(state_.emitted);
   out->WriteI64(state_.dead_rows);
@@ -58,7 +39,7 @@ Status OverAggregate::Restore(StateReader* in) {
     return in->Corrupt("the OVER aggregate state has another window frame");
   }
   OverAggregateState s;
-  SLUICE_RETURN_NOT_OK(ReadNested(in, &s.lists));
+  SLUICE_RETURN_NOT_OK(in->ReadNested(&s.lists));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&s.partition_hashes));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&s.free_partitions));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&s.table));
@@ -74,12 +55,12 @@ Status OverAggregate::Restore(StateReader* in) {
     s.rows.emplace_back(f.type);
     SLUICE_RETURN_NOT_OK(in->ReadColumn(f.type, &s.rows.back()));
   }
-  SLUICE_RETURN_NOT_OK(ReadNested(in, &s.order_keys));
-  SLUICE_RETURN_NOT_OK(ReadNested(in, &s.order_null_ranks));
-  SLUICE_RETURN_NOT_OK(ReadNested(in, &s.args));
-  SLUICE_RETURN_NOT_OK(ReadNested(in, &s.arg_valid));
-  SLUICE_RETURN_NOT_OK(ReadNested(in, &s.emitted_value));
-  SLUICE_RETURN_NOT_OK(ReadNested(in, &s.emitted_valid));
+  SLUICE_RETURN_NOT_OK(in->ReadNested(&s.order_keys));
+  SLUICE_RETURN_NOT_OK(in->ReadNested(&s.order_null_ranks));
+  SLUICE_RETURN_NOT_OK(in->ReadNested(&s.args));
+  SLUICE_RETURN_NOT_OK(in->ReadNested(&s.arg_valid));
+  SLUICE_RETURN_NOT_OK(in->ReadNested(&s.emitted_value));
+  SLUICE_RETURN_NOT_OK(in->ReadNested(&s.emitted_valid));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&s.alive));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&s.emitted));
   SLUICE_RETURN_NOT_OK(in->ReadI64(&s.dead_rows));

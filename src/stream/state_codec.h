@@ -52,6 +52,12 @@ class StateWriter {
     WriteU64(v.size());
     Raw(v.data(), v.size() * sizeof(T));
   }
+  // A vector of such vectors: count, then each.
+  template <typename T>
+  void WriteNested(const std::vector<std::vector<T>>& v) {
+    WriteU64(v.size());
+    for (const auto& inner : v) WriteVector(inner);
+  }
   void Raw(const void* data, size_t n) { payload_.append(static_cast<const char*>(data), n); }
 
   size_t payload_size() const { return payload_.size(); }
@@ -91,6 +97,14 @@ class StateReader {
     SLUICE_RETURN_NOT_OK(ReadCount(&n, sizeof(T)));
     v->resize(n);
     return Raw(v->data(), n * sizeof(T));
+  }
+  template <typename T>
+  Status ReadNested(std::vector<std::vector<T>>* v) {
+    uint64_t n = 0;
+    SLUICE_RETURN_NOT_OK(ReadCount(&n, 8));
+    v->assign(n, {});
+    for (auto& inner : *v) SLUICE_RETURN_NOT_OK(ReadVector(&inner));
+    return Status::OK();
   }
   Status Raw(void* out, size_t n);
 

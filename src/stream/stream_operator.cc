@@ -21,6 +21,16 @@ std::string ClassName(const StreamOperator& op) {
 
 }  // namespace
 
+Status CheckChangeBatch(const std::string& op, int port, int ports, const warehouse::ChangeBatch& input) {
+  if (port < 0 || port >= ports) return Status::Internal(op + " has no input port " + std::to_string(port));
+  if (input.rows == nullptr) return Status::Invalid(op + ": change batch without rows");
+  if (static_cast<int64_t>(input.ops.size()) != input.rows->num_rows()) {
+    return Status::Invalid(op + ": change batch with " + std::to_string(input.ops.size()) + " ops for " +
+                           std::to_string(input.rows->num_rows()) + " rows");
+  }
+  return Status::OK();
+}
+
 Status StreamOperator::Snapshot(StateWriter* out) const {
   (void)out;
   return Status::NotImplemented("checkpoints cannot snapshot the state of " + ClassName(*this) +

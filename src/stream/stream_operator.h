@@ -97,4 +97,8 @@ class StreamOperator {
   virtual Status Restore(StateReader* in);
 };
 
+// The common checks of an ApplyChanges input: `port` < `ports` (Internal otherwise),
+// rows present and one op per row (Invalid), messages naming `op` ("top-N").
+Status CheckChangeBatch(const std::string& op, int port, int ports, const warehouse::ChangeBatch& input);
+
 }  // namespace sluice::stream

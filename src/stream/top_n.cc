@@ -22,15 +22,6 @@ constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000000;
 
 uint8_t NullRank(bool nulls_first) { return nulls_first ? 0 : 2; }
 
-bool CellsEqual(const Column& a, int64_t i, const Column& b, int64_t j) {
-  const bool av = a.IsValid(i);
-  const bool bv = b.IsValid(j);
-  if (!av || !bv) return av == bv;
-  if (a.type().IsVarLength()) return a.GetString(i) == b.GetString(j);
-  const int w = a.type().ByteWidth();
-  return std::memcmp(a.values<uint8_t>() + i * w, b.values<uint8_t>() + j * w,
-                     static_cast<size_t>(w)) == 0;
-}
 
 // Interval ordering as PostgreSQL: a month is 30 days, a day 24 hours.
 Int128 IntervalMicros(const Interval& v) {
@@ -208,7 +199,7 @@ int32_t TopN::FindPartition(const RecordBatch& input, int64_t row, uint64_t hash
     bool equal = true;
     for (size_t k = 0; k < keys && equal; ++k) {
       equal =
-          CellsEqual(input.column(options_.partition_keys[k]), row, state_.partition_keys[k], p);
+          CellsIdentical(input.column(options_.partition_keys[k]), row, state_.partition_keys[k], p);
     }
     if (equal) return p;
   }
@@ -319,7 +310,7 @@ bool TopN::SameRow(const RecordBatch& input, int64_t row, int32_t slot) const {
   for (int c = 0; c < input.num_columns(); ++c) {
     int64_t idx = 0;
     const Column& other = SlotColumn(input, c, slot, &idx);
-    if (!CellsEqual(input.column(c), row, other, idx)) return false;
+    if (!CellsIdentical(input.column(c), row, other, idx)) return false;
   }
   return true;
 }
@@ -583,12 +574,7 @@ Status TopN::Apply(const RecordBatch& input, ChangeSink* out) {
 }
 
 Status TopN::ApplyChanges(int port, const warehouse::ChangeBatch& input, ChangeSink* out) {
-  if (port != 0) return Status::Internal("top-N has no input port " + std::to_string(port));
-  if (input.rows == nullptr) return Status::Invalid("top-N: change batch without rows");
-  if (static_cast<int64_t>(input.ops.size()) != input.rows->num_rows()) {
-    return Status::Invalid("top-N: change batch with " + std::to_string(input.ops.size()) +
-                           " ops for " + std::to_string(input.rows->num_rows()) + " rows");
-  }
+  SLUICE_RETURN_NOT_OK(CheckChangeBatch("top-N", port, 1, input));
   return Process(*input.rows, input.ops.data(), out);
 }
 

@@ -4,25 +4,6 @@
 
 namespace sluice::stream {
 
-namespace {
-
-template <typename T>
-void WriteNested(const std::vector<std::vector<T>>& v, StateWriter* out) {
-  out->WriteU64(v.size());
-  for (const auto& inner : v) out->WriteVector(inner);
-}
-
-template <typename T>
-Status ReadNested(StateReader* in, std::vector<std::vector<T>>* v) {
-  uint64_t n = 0;
-  SLUICE_RETURN_NOT_OK(in->ReadCount(&n, 8));
-  v->assign(n, {});
-  for (auto& inner : *v) SLUICE_RETURN_NOT_OK(in->ReadVector(&inner));
-  return Status::OK();
-}
-
-}  // namespace
-
 Status TopN::Snapshot(StateWriter* out) const {
   out->WriteTag("TopN");
   out->WriteU8(static_cast<uint8_t>(mode_));
@@ -31,13 +12,13 @@ Status TopN::Snapshot(StateWriter* out) const {
   for (const Column& c : state_.partition_keys) out->WriteColumn(c);
   out->WriteVector(state_.partition_hashes);
   out->WriteVector(state_.table);
-  WriteNested(state_.ranked, out);
+  out->WriteNested(state_.ranked);
   out->WriteVector(state_.first_key);
   out->WriteVector(state_.first_null_rank);
   out->WriteU64(state_.rows.size());
   for (const Column& c : state_.rows) out->WriteColumn(c);
-  WriteNested(state_.order_keys, out);
-  WriteNested(state_.order_null_ranks, out);
+  out->WriteNested(state_.order_keys);
+  out->WriteNested(state_.order_null_ranks);
   out->WriteVector(state_.alive);
   out->WriteI64(state_.dead_rows);
   out->WriteI64(state_.ignored_retractions);
@@ -64,7 +45,7 @@ Status TopN::Restore(StateReader* in) {
   }
   SLUICE_RETURN_NOT_OK(in->ReadVector(&s.partition_hashes));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&s.table));
-  SLUICE_RETURN_NOT_OK(ReadNested(in, &s.ranked));
+  SLUICE_RETURN_NOT_OK(in->ReadNested(&s.ranked));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&s.first_key));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&s.first_null_rank));
   SLUICE_RETURN_NOT_OK(in->ReadU64(&n));
@@ -73,8 +54,8 @@ Status TopN::Restore(StateReader* in) {
     s.rows.emplace_back(f.type);
     SLUICE_RETURN_NOT_OK(in->ReadColumn(f.type, &s.rows.back()));
   }
-  SLUICE_RETURN_NOT_OK(ReadNested(in, &s.order_keys));
-  SLUICE_RETURN_NOT_OK(ReadNested(in, &s.order_null_ranks));
+  SLUICE_RETURN_NOT_OK(in->ReadNested(&s.order_keys));
+  SLUICE_RETURN_NOT_OK(in->ReadNested(&s.order_null_ranks));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&s.alive));
   SLUICE_RETURN_NOT_OK(in->ReadI64(&s.dead_rows));
   SLUICE_RETURN_NOT_OK(in->ReadI64(&s.ignored_retractions));
