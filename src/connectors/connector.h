@@ -140,6 +140,11 @@ class Sink {
     (void)commit_key;
     return int64_t{-1};
   }
+  // After Open: the `position` text of that last commit, or "" when none.
+  virtual Result<std::string> LastCommittedPosition(const std::string& commit_key) {
+    (void)commit_key;
+    return std::string();
+  }
   // Flushes and releases resources. Idempotent.
   virtual Status Close() = 0;
 };

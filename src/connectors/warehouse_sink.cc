@@ -76,6 +76,13 @@ Result<int64_t> WarehouseSink::LastCommittedCheckpoint(const std::string& commit
   return last->has_value() ? (*last)->checkpoint_id : int64_t{-1};
 }
 
+Result<std::string> WarehouseSink::LastCommittedPosition(const std::string& commit_key) {
+  if (conn_ == nullptr) return Status::Invalid("sink '" + name_ + "': not open");
+  Result<std::optional<warehouse::CommitRecord>> last = conn_->LastCommit(commit_key);
+  if (!last.ok()) return last.status().WithContext("sink '" + name_ + "'");
+  return last->has_value() ? (*last)->position : std::string();
+}
+
 Status WarehouseSink::Close() {
   Status st;
   if (appender_ != nullptr) st = appender_->Close().WithContext("sink '" + name_ + "'");

@@ -48,6 +48,7 @@ class WarehouseSink final : public Sink {
   Status FlushWithCommit(const std::string& commit_key, int64_t checkpoint_id,
                          const std::string& position) override;
   Result<int64_t> LastCommittedCheckpoint(const std::string& commit_key) override;
+  Result<std::string> LastCommittedPosition(const std::string& commit_key) override;
 
   const std::string& table() const { return table_; }
 

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "core/time.h"
 #include "stream/state_codec.h"
 
 namespace sluice::stream {
@@ -128,6 +130,42 @@ Result<CheckpointData> DecodeCheckpoint(std::string_view bytes, const std::strin
   return data;
 }
 
+namespace {
+
+constexpr char kCommitPrefix[] = "sluice-commit 1 ";
+
+}  // namespace
+
+std::string EncodeCommitPosition(int64_t records, bool finished, const connectors::Position& position) {
+  return std::string(kCommitPrefix) + "records=" + std::to_string(records) +
+         " finished=" + (finished ? "1" : "0") + "\n" + position.Serialize();
+}
+
+Result<CommitInfo> DecodeCommitPosition(const std::string& text, const std::string& what) {
+  CommitInfo info;
+  std::string rest = text;
+  if (text.rfind(kCommitPrefix, 0) == 0) {
+    const size_t nl = text.find('\n');
+    const std::string head = text.substr(0, nl);
+    long long records = -1;
+    int finished = -1;
+    char tail = 0;
+    if (std::sscanf(head.c_str() + sizeof(kCommitPrefix) - 1, "records=%lld finished=%d%c", &records,
+                    &finished, &tail) != 2 ||
+        records < 0 || (finished != 0 && finished != 1)) {
+      return Status::Invalid(what + ": malformed commit record '" + head + "'");
+    }
+    info.has_replay_info = true;
+    info.records = records;
+    info.finished = finished == 1;
+    rest = nl == std::string::npos ? std::string() : text.substr(nl + 1);
+  }
+  Result<connectors::Position> pos = connectors::Position::Parse(rest);
+  if (!pos.ok()) return Status::Invalid(what + ": bad source position: " + pos.status().message());
+  info.position = std::move(*pos);
+  return info;
+}
+
 Status CheckStateCompatible(const CheckpointQuery& saved, const CheckpointQuery& now,
                             const std::string& query) {
   // The fingerprint (plan shape and schemas) does not see expressions; the SQL does.
@@ -203,12 +241,15 @@ std::string CheckpointStore::PathOf(int64_t id) const {
 }
 
 Status CheckpointStore::Write(const CheckpointData& data) {
+  return WriteEncoded(data.id, EncodeCheckpoint(data));
+}
+
+Status CheckpointStore::WriteEncoded(int64_t id, const std::string& bytes) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return Status::IOError("cannot create checkpoint directory '" + dir_ + "': " + ec.message());
-  const std::string path = PathOf(data.id);
+  const std::string path = PathOf(id);
   const std::string tmp = path + ".tmp";
-  const std::string bytes = EncodeCheckpoint(data);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError("cannot create checkpoint '" + tmp + "': " + std::strerror(errno));
   Status st = WriteAll(fd, bytes, tmp);
@@ -265,6 +306,63 @@ Status CheckpointStore::Prune(size_t keep) {
     if (ec) return Status::IOError("cannot delete checkpoint '" + PathOf(ids[i]) + "': " + ec.message());
   }
   return Status::OK();
+}
+
+CheckpointWriter::CheckpointWriter(CheckpointStore* store, size_t keep)
+    : store_(store), keep_(keep), thread_([this] { Loop(); }) {}
+
+CheckpointWriter::~CheckpointWriter() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !busy_; });
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+Status CheckpointWriter::Submit(CheckpointData data) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return !busy_; });
+  if (!error_.ok()) return error_;
+  data_ = std::move(data);
+  busy_ = true;
+  lock.unlock();
+  cv_.notify_all();
+  return Status::OK();
+}
+
+Status CheckpointWriter::Wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return !busy_; });
+  return error_;
+}
+
+int64_t CheckpointWriter::last_write_nanos() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_write_nanos_;
+}
+
+void CheckpointWriter::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return busy_ || stop_; });
+    if (!busy_) return;  // stop_, nothing queued
+    CheckpointData data = std::move(data_);
+    data_ = CheckpointData{};
+    lock.unlock();
+    const int64_t start = MonotonicNanos();
+    Status st = store_->WriteEncoded(data.id, EncodeCheckpoint(data));
+    // Prune only once the file is durable: until then the older files are what a resume needs.
+    if (st.ok()) st = store_->Prune(keep_);
+    data = CheckpointData{};
+    const int64_t took = MonotonicNanos() - start;
+    lock.lock();
+    if (error_.ok() && !st.ok()) error_ = st;
+    last_write_nanos_ = took;
+    busy_ = false;
+    cv_.notify_all();
+  }
 }
 
 }  // namespace sluice::stream

@@ -4,12 +4,17 @@
 // A pipeline runs on one thread, so a checkpoint is taken between two source batches:
 // every operator has seen exactly the records before the position, no barrier needed.
 // The file is written to a temporary name, fsynced, renamed and the directory fsynced,
-// so a crash leaves either the whole checkpoint or none. See docs/architecture.md
-// ("Checkpoints and exactly-once") for how the runtime uses them.
+// so a crash leaves either the whole checkpoint or none. The pipeline writes it on a
+// background thread (CheckpointWriter) after its sinks committed the checkpoint, so each
+// commit row also records what a replay to the checkpoint needs (EncodeCommitPosition).
+// See docs/architecture.md ("Checkpoints and exactly-once") for how the runtime uses them.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -54,6 +59,24 @@ struct CheckpointData {
 std::string EncodeCheckpoint(const CheckpointData& data);
 Result<CheckpointData> DecodeCheckpoint(std::string_view bytes, const std::string& what);
 
+// What a sink's commit row (`_sluice_commits.position`) says about its checkpoint: the
+// record count, whether it was the run's final checkpoint and the source position, so a
+// resume can replay exactly to it even when its file never became durable.
+struct CommitInfo {
+  bool has_replay_info = false;  // false: a row of an older version, only the position
+  int64_t records = 0;
+  bool finished = false;
+  connectors::Position position;
+};
+
+// The commit row text: "sluice-commit 1 records=<n> finished=<0|1>" and a newline, then
+// Position::Serialize() (whose lines start with a number, so older rows, holding only
+// the serialized position, stay readable).
+std::string EncodeCommitPosition(int64_t records, bool finished, const connectors::Position& position);
+// Reads either form; an empty text (the "checkpoint 0" row) gives an empty position
+// without replay info. Invalid naming `what` when malformed.
+Result<CommitInfo> DecodeCommitPosition(const std::string& text, const std::string& what);
+
 // Whether the state saved in `saved` can be restored into the query now described by
 // `now` (same name). OK when the fingerprints are equal, when neither holds state, or when
 // the stateful operators and the SQL that feeds them are unchanged (only the output
@@ -71,7 +94,9 @@ Status CopyFileDurably(const std::string& from, const std::string& to);
 // fsyncs the directory `dir` (after a rename or create inside it).
 Status SyncDirectory(const std::string& dir);
 
-// The checkpoint files of one pipeline. Not thread-safe (the pipeline's thread).
+// The checkpoint files of one pipeline. Holds no state but the directory: calls on
+// different files may run on different threads (CheckpointWriter writes and prunes on
+// its own thread while no other thread touches the directory's files).
 class CheckpointStore {
  public:
   explicit CheckpointStore(std::string dir) : dir_(std::move(dir)) {}
@@ -81,6 +106,8 @@ class CheckpointStore {
   // Writes checkpoint `data.id` atomically and durably (temp file, fsync, rename, fsync
   // of the directory), creating the directory. IOError naming the path on failure.
   Status Write(const CheckpointData& data);
+  // The same for checkpoint `id` already encoded (EncodeCheckpoint).
+  Status WriteEncoded(int64_t id, const std::string& bytes);
   // Reads checkpoint `id`: NotFound when the file is missing, Invalid when corrupt.
   Result<CheckpointData> Read(int64_t id) const;
   // The ids of the complete checkpoint files, ascending (none when the directory is
@@ -91,6 +118,42 @@ class CheckpointStore {
 
  private:
   std::string dir_;
+};
+
+// Encodes and writes checkpoints of one store on a background thread, one at a time,
+// each followed by Prune(keep) once it is durable (never before: the files a replay may
+// need stay). Submit and Wait are called by one thread (the pipeline's); the destructor
+// waits for the write in flight.
+class CheckpointWriter {
+ public:
+  // `store` must outlive the writer.
+  CheckpointWriter(CheckpointStore* store, size_t keep);
+  ~CheckpointWriter();
+  CheckpointWriter(const CheckpointWriter&) = delete;
+  CheckpointWriter& operator=(const CheckpointWriter&) = delete;
+
+  // Waits for the previous write; if it failed returns its error (sticky: every later
+  // call returns it too) and starts nothing. Otherwise starts encoding and writing
+  // `data` (taken over) as checkpoint `data.id` and returns OK at once.
+  Status Submit(CheckpointData data);
+  // Waits until no write is in flight. OK, or the first write or prune error.
+  Status Wait();
+  // How long the last finished encoding + write + prune took (0 before the first).
+  int64_t last_write_nanos() const;
+
+ private:
+  void Loop();
+
+  CheckpointStore* store_;
+  size_t keep_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool busy_ = false;  // a job is queued or being written
+  bool stop_ = false;
+  CheckpointData data_;
+  Status error_;
+  int64_t last_write_nanos_ = 0;
+  std::thread thread_;  // last: started after the fields above are initialized
 };
 
 }  // namespace sluice::stream

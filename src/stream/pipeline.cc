@@ -161,6 +161,9 @@ Status Pipeline::Run() {
       forced_checkpoint_id_ = 0;
     }
   }
+  // The last checkpoint's file (the final one's too) is durable before Run returns.
+  Status written = WaitForCheckpointWrite();
+  if (result.ok()) result = written;
   Status closed = CloseAll();
   if (result.ok()) result = closed;
   stats_.finished.store(true);

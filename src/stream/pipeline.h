@@ -26,8 +26,10 @@ namespace sluice::stream {
 
 class BadRecordLog;
 class CheckpointStore;
+class CheckpointWriter;
 struct CheckpointData;
 struct CheckpointQuery;
+struct CommitInfo;
 
 struct PipelineQuery {
   std::string name;       // "orders" for a materialized view, "insert into file_out" otherwise
@@ -71,6 +73,10 @@ struct PipelineOptions {
   // pipeline resumes from its last complete checkpoint on Open and the sinks that
   // SupportsCommit (warehouse) commit only at checkpoints: exactly-once. See checkpoint.h.
   int64_t checkpoint_interval_us = 0;
+  // Write checkpoint files on a background thread after the sinks committed (true), or
+  // on the pipeline's thread before they commit (false, the slower original order).
+  // Both are exactly-once; see pipeline_checkpoint.cc.
+  bool checkpoint_async_write = true;
   // A savepoint's checkpoint file (`sluice run --from-savepoint`) to start from instead of
   // the pipeline's own checkpoints; empty = none. Needs checkpoints on. See
   // pipeline_checkpoint.cc for how it is reconciled with the sinks' commits.
@@ -149,6 +155,11 @@ class Pipeline {
   CheckpointQuery DescribeQuery(const PipelineQuery& q) const;
   // `finished`: after FinishOperators (the run's final checkpoint).
   Status TakeCheckpoint(int64_t id, bool finished);
+  // Waits for the checkpoint write in flight (if any); its error, if it failed.
+  Status WaitForCheckpointWrite();
+  // What the commit row of sink `s` says about its last commit `id` (for a replay to a
+  // checkpoint whose file is missing); Invalid when it lacks the replay details.
+  Result<CommitInfo> CommittedInfo(PipelineSink& s, int64_t id);
   std::string QueryFingerprint(const PipelineQuery& q) const;
   std::string StartOverAdvice() const;
   std::string CommitKey(const PipelineSink& s) const { return spec_.name + "/" + s.name; }
@@ -166,6 +177,9 @@ class Pipeline {
   std::unique_ptr<Metrics> metrics_;
   bool opened_ = false;
   std::unique_ptr<CheckpointStore> checkpoints_;  // null: checkpoints off
+  // Writes checkpoint files in the background (checkpoint_async_write); declared after
+  // checkpoints_ so it is destroyed (joined) first.
+  std::unique_ptr<CheckpointWriter> checkpoint_writer_;
   int64_t next_checkpoint_id_ = 1;
   // A checkpoint that must be taken exactly after `forced_records_` records (id > 0):
   // some sink committed it already while another did not (crash between the two).

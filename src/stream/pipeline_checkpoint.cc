@@ -1,15 +1,29 @@
 // Pipeline checkpoints and resume (the Pipeline members declared under "Checkpoints").
 //
 // Taking checkpoint N, between two source batches (one thread: no barriers needed):
-//   (a) snapshot every query's operator and the source position into N.ckpt (atomic),
-//   (b) FlushWithCommit(N) every committing sink (warehouse: data + `_sluice_commits`
-//       row in one transaction), plain Flush for the others (at-least-once),
-//   (c) delete all but the newest two checkpoint files.
+//   (a) snapshot every query's operator and the source position (on the pipeline's
+//       thread),
+//   (b) wait for the background write of N-1 (so N-1.ckpt is durable before anything
+//       commits N, and a write error stops the pipeline here),
+//   (c) FlushWithCommit(N) every committing sink (warehouse: data + `_sluice_commits`
+//       row in one transaction; the row's position also holds N's record count and
+//       finished flag, EncodeCommitPosition), plain Flush for the others,
+//   (d) hand the snapshot to the CheckpointWriter: encoding, temp file, fsync, rename,
+//       fsync of the directory, then delete all but the newest two files (after N is
+//       durable).
+// With checkpoint_async_write off, N.ckpt is written durably before (c) instead.
+// So at any crash the sinks hold commits N-1 or N, N-1.ckpt is durable when any sink
+// committed N, and only N.ckpt may be missing.
 // Resuming: R = the smallest checkpoint id the committing sinks committed (the newest
 // file when no sink commits). Restore from R.ckpt. A sink that committed a newer
-// checkpoint M (a crash between two commits of (b)) already holds the output up to M,
-// so the replay takes checkpoint M at exactly M's record count: that sink gets
-// AlreadyExists (its replayed rows are dropped), the others commit M normally.
+// checkpoint M (a crash between two commits of (c)) already holds the output up to M,
+// so the replay takes checkpoint M at exactly M's record count (from M's commit row, or
+// M.ckpt for rows of older versions): that sink gets AlreadyExists (its replayed rows
+// are dropped), the others commit M normally. When R.ckpt is missing (a crash after
+// every sink committed R, before the file was durable) the pipeline restores the newest
+// file K < R (or starts from the beginning when R is its first checkpoint) and replays
+// the same way to R, whose commit row gives the record count: every sink drops the
+// replayed rows.
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -249,6 +263,9 @@ Status Pipeline::SetUpCheckpoints() {
   const std::string dir =
       (std::filesystem::path(ctx_.state_dir) / "checkpoints" / spec_.name).string();
   checkpoints_ = std::make_unique<CheckpointStore>(dir);
+  if (options_.checkpoint_async_write) {
+    checkpoint_writer_ = std::make_unique<CheckpointWriter>(checkpoints_.get(), 2);
+  }
   return ResumeFromCheckpoint().WithContext("pipeline '" + spec_.name + "'");
 }
 
@@ -259,12 +276,24 @@ std::string Pipeline::StartOverAdvice() const {
          "/%'), or set state_dir to a new directory with a new warehouse";
 }
 
+Result<CommitInfo> Pipeline::CommittedInfo(PipelineSink& s, int64_t id) {
+  const std::string what = "sink '" + s.name + "' (" + CommitKey(s) + " in _sluice_commits)";
+  SLUICE_ASSIGN_OR_RETURN(std::string text, s.sink->LastCommittedPosition(CommitKey(s)));
+  SLUICE_ASSIGN_OR_RETURN(CommitInfo info, DecodeCommitPosition(text, what));
+  if (!info.has_replay_info) {
+    return Status::Invalid(what + " committed checkpoint " + std::to_string(id) +
+                           " without its record count (written by an older sluice)");
+  }
+  return info;
+}
+
 Status Pipeline::ResumeFromCheckpoint() {
   if (!options_.restore_from.empty()) return ResumeFromSavepoint();
   SLUICE_ASSIGN_OR_RETURN(std::vector<int64_t> ids, checkpoints_->List());
   int64_t restore_id = INT64_MAX;  // R
   int64_t newest_commit = -1;      // M
-  std::string lagging_sink;
+  PipelineSink* lagging = nullptr;  // a sink that committed R
+  PipelineSink* leading = nullptr;  // a sink that committed M
   bool any_commits = false;
   for (auto& s : spec_.sinks) {
     if (!SinkCommits(s)) continue;
@@ -280,31 +309,92 @@ Status Pipeline::ResumeFromCheckpoint() {
       }
       c = 0;
     }
-    if (c < restore_id) lagging_sink = s.name;
+    if (c < restore_id) lagging = &s;
+    if (c > newest_commit) leading = &s;
     restore_id = std::min(restore_id, c);
     newest_commit = std::max(newest_commit, c);
   }
   if (!any_commits) restore_id = newest_commit = ids.empty() ? -1 : ids.back();
   next_checkpoint_id_ = std::max(ids.empty() ? 0 : ids.back(), newest_commit) + 1;
-  if (restore_id > 0) {
+  const bool have_restore_file = std::find(ids.begin(), ids.end(), restore_id) != ids.end();
+  if (restore_id > 0 && (have_restore_file || lagging == nullptr)) {
     Result<CheckpointData> data = checkpoints_->Read(restore_id);
     if (!data.ok()) {
-      return Status::Invalid("cannot resume: sink '" + lagging_sink + "' last committed checkpoint " +
-                             std::to_string(restore_id) + " but it cannot be read (" +
+      return Status::Invalid("cannot resume: " +
+                             (lagging != nullptr ? "sink '" + lagging->name + "' last committed" : std::string("the newest is")) +
+                             " checkpoint " + std::to_string(restore_id) + " but it cannot be read (" +
                              data.status().message() + "); to start over, " + StartOverAdvice());
     }
     SLUICE_RETURN_NOT_OK(RestoreCheckpoint(*data, checkpoints_->PathOf(restore_id)));
-  }
-  if (newest_commit > std::max<int64_t>(restore_id, 0)) {
-    Result<CheckpointData> ahead = checkpoints_->Read(newest_commit);
-    if (!ahead.ok()) {
-      return Status::Invalid("cannot resume: a sink committed checkpoint " + std::to_string(newest_commit) +
-                             " but it cannot be read (" + ahead.status().message() + "); to start over, " +
+  } else if (restore_id > 0) {
+    // Every sink committed R (or later) but R.ckpt never became durable: replay to R from
+    // an older file, or from the beginning, stopping at R's record count.
+    if (newest_commit > restore_id) {
+      return Status::Invalid("cannot resume: sink '" + lagging->name + "' last committed checkpoint " +
+                             std::to_string(restore_id) + " and sink '" + leading->name + "' checkpoint " +
+                             std::to_string(newest_commit) + ", but the file of checkpoint " +
+                             std::to_string(restore_id) + " is missing (" + checkpoints_->PathOf(restore_id) +
+                             "; deleted by hand?); to start over, " + StartOverAdvice());
+    }
+    Result<CommitInfo> info = CommittedInfo(*lagging, restore_id);
+    if (!info.ok()) {
+      return Status::Invalid("cannot resume: checkpoint " + std::to_string(restore_id) + " is missing (" +
+                             checkpoints_->PathOf(restore_id) + ") and " + info.status().message() +
+                             "; to start over, " + StartOverAdvice());
+    }
+    int64_t older = 0;  // K
+    for (int64_t id : ids) {
+      if (id < restore_id) older = id;
+    }
+    if (older == 0 && restore_id > 1) {
+      // Only a pipeline's first checkpoint has no older file to replay from (later ones
+      // are committed once the previous file is durable). The source's start is not a
+      // recorded position, so replaying from it is allowed only there.
+      return Status::Invalid("cannot resume: checkpoint " + std::to_string(restore_id) + " is missing (" +
+                             checkpoints_->PathOf(restore_id) + ") and no older checkpoint is left to replay " +
+                             "from (deleted by hand?); to start over, " + StartOverAdvice());
+    }
+    if (older > 0) {
+      Result<CheckpointData> data = checkpoints_->Read(older);
+      if (!data.ok()) {
+        return Status::Invalid("cannot resume: checkpoint " + std::to_string(restore_id) +
+                               " is missing and the older checkpoint " + std::to_string(older) +
+                               " cannot be read (" + data.status().message() + "); to start over, " +
+                               StartOverAdvice());
+      }
+      SLUICE_RETURN_NOT_OK(RestoreCheckpoint(*data, checkpoints_->PathOf(older)));
+    }
+    if (info->records < stats_.records_in.load(std::memory_order_relaxed)) {
+      return Status::Invalid("cannot resume: checkpoint " + std::to_string(older) + " counts more records than " +
+                             "the commit rows of checkpoint " + std::to_string(restore_id) + "; to start over, " +
                              StartOverAdvice());
     }
+    observe::LogInfo("checkpoint file missing after its commit: replaying to it",
+                     {{"pipeline", spec_.name},
+                      {"checkpoint", restore_id},
+                      {"from", older},
+                      {"records", info->records}});
+    forced_checkpoint_id_ = restore_id;
+    forced_records_ = info->records;
+    forced_finished_ = info->finished;
+    return Status::OK();
+  }
+  if (newest_commit > std::max<int64_t>(restore_id, 0)) {
+    Result<CommitInfo> info = CommittedInfo(*leading, newest_commit);
+    if (!info.ok()) {
+      // A commit row of an older version: the file has the record count.
+      Result<CheckpointData> ahead = checkpoints_->Read(newest_commit);
+      if (!ahead.ok()) {
+        return Status::Invalid("cannot resume: sink '" + leading->name + "' committed checkpoint " +
+                               std::to_string(newest_commit) + " but it cannot be read (" +
+                               ahead.status().message() + ") and " + info.status().message() +
+                               "; to start over, " + StartOverAdvice());
+      }
+      info = CommitInfo{true, ahead->records, ahead->finished, ahead->position};
+    }
     forced_checkpoint_id_ = newest_commit;
-    forced_records_ = ahead->records;
-    forced_finished_ = ahead->finished;
+    forced_records_ = info->records;
+    forced_finished_ = info->finished;
   }
   return Status::OK();
 }
@@ -430,8 +520,14 @@ Status Pipeline::TakeCheckpoint(int64_t id, bool finished) {
   // before a checkpoint covers them (a crash between the two reports them again, and
   // the table keeps records with a stable location once).
   if (bad_records_ != nullptr) bad_records_->Flush();
-  SLUICE_RETURN_NOT_OK(checkpoints_->Write(data));
-  const std::string position = data.position.Serialize();
+  const std::string position = EncodeCommitPosition(data.records, finished, data.position);
+  if (checkpoint_writer_ != nullptr) {
+    // N-1.ckpt must be durable before any sink commits N (a resume then never needs
+    // more than N.ckpt replayed), and its write error stops the pipeline here.
+    SLUICE_RETURN_NOT_OK(checkpoint_writer_->Wait());
+  } else {
+    SLUICE_RETURN_NOT_OK(checkpoints_->Write(data));
+  }
   for (auto& s : spec_.sinks) {
     if (!SinkCommits(s)) {
       SLUICE_RETURN_NOT_OK(s.sink->Flush().WithContext("sink '" + s.name + "' failed to flush"));
@@ -449,7 +545,12 @@ Status Pipeline::TakeCheckpoint(int64_t id, bool finished) {
   }
   if (bad_records_ != nullptr) bad_records_->Flush();
   next_checkpoint_id_ = std::max(next_checkpoint_id_, id + 1);
+  if (checkpoint_writer_ != nullptr) return checkpoint_writer_->Submit(std::move(data));
   return checkpoints_->Prune(2);
+}
+
+Status Pipeline::WaitForCheckpointWrite() {
+  return checkpoint_writer_ != nullptr ? checkpoint_writer_->Wait() : Status::OK();
 }
 
 void Pipeline::RequestSavepoint(int64_t request, std::string copy_to, bool stop) {
@@ -488,6 +589,7 @@ Status Pipeline::AnswerSavepoint(bool* stop) {
   } else {
     reply.checkpoint_id = next_checkpoint_id_;
     fatal = TakeCheckpoint(reply.checkpoint_id, false);
+    if (fatal.ok()) fatal = WaitForCheckpointWrite();  // the file is copied next
     reply.status = fatal.ok() ? CopyFileDurably(checkpoints_->PathOf(reply.checkpoint_id), copy_to) : fatal;
     if (!reply.status.ok()) *stop = false;
     observe::LogInfo("savepoint checkpoint taken", {{"pipeline", spec_.name}, {"checkpoint", reply.checkpoint_id}});
