@@ -1,5 +1,7 @@
 #include "cli/savepoint_watcher.h"
 
+#include "core/file_io.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -29,38 +31,11 @@ namespace {
 
 constexpr char kRequestSuffix[] = ".req";
 
-// Writes `text` to `path` via a temporary file, fsync and rename.
-Status WriteFileAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot create '" + tmp + "': " + std::strerror(errno));
-  size_t done = 0;
-  Status st;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      st = Status::IOError("cannot write '" + tmp + "': " + std::strerror(errno));
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (st.ok() && ::fsync(fd) != 0)
-    st = Status::IOError("cannot fsync '" + tmp + "': " + std::strerror(errno));
-  ::close(fd);
-  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    st = Status::IOError("cannot rename '" + tmp + "': " + std::strerror(errno));
-  }
-  if (!st.ok()) ::unlink(tmp.c_str());
-  return st;
-}
-
-std::string ReadWholeFile(const std::string& path, bool* ok) {
-  std::ifstream in(path, std::ios::binary);
-  *ok = static_cast<bool>(in);
-  std::ostringstream s;
-  if (*ok) s << in.rdbuf();
-  return s.str();
+// ReadWholeFile, with `ok` telling whether the file could be read ("" otherwise).
+std::string ReadText(const std::string& path, bool* ok) {
+  Result<std::string> r = ReadWholeFile(path);
+  *ok = r.ok();
+  return r.ok() ? std::move(r).value() : std::string();
 }
 
 std::string Json(const std::string& s) {
@@ -127,19 +102,19 @@ std::string SavepointRequestDir(const std::string& state_dir) {
 Status WriteRunPid(const std::string& state_dir) {
   std::error_code ec;
   fs::create_directories(state_dir, ec);
-  return WriteFileAtomically(RunPidPath(state_dir), std::to_string(::getpid()) + "\n");
+  return WriteFileDurably(RunPidPath(state_dir), std::to_string(::getpid()) + "\n");
 }
 
 void RemoveRunPid(const std::string& state_dir) {
   bool ok = false;
-  const std::string text = ReadWholeFile(RunPidPath(state_dir), &ok);
+  const std::string text = ReadText(RunPidPath(state_dir), &ok);
   // Only our own: a later run may have replaced it.
   if (ok && std::atoi(text.c_str()) == ::getpid()) ::unlink(RunPidPath(state_dir).c_str());
 }
 
 int RunningPid(const std::string& state_dir) {
   bool ok = false;
-  const std::string text = ReadWholeFile(RunPidPath(state_dir), &ok);
+  const std::string text = ReadText(RunPidPath(state_dir), &ok);
   if (!ok) return 0;
   const int pid = std::atoi(text.c_str());
   if (pid <= 0) return 0;
@@ -152,14 +127,14 @@ Status WriteSavepointRequest(const std::string& state_dir, const SavepointReques
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create '" + dir + "': " + ec.message());
-  return WriteFileAtomically((fs::path(dir) / (request.id + kRequestSuffix)).string(),
+  return WriteFileDurably((fs::path(dir) / (request.id + kRequestSuffix)).string(),
                              request.dir + "\n" + (request.stop ? "stop" : "continue") + "\n");
 }
 
 Result<std::string> ReadSavepointResponse(const std::string& state_dir, const std::string& id) {
   const std::string path = (fs::path(SavepointRequestDir(state_dir)) / (id + ".resp")).string();
   bool ok = false;
-  const std::string text = ReadWholeFile(path, &ok);
+  const std::string text = ReadText(path, &ok);
   if (!ok) return Status::NotFound("no answer yet");
   ::unlink(path.c_str());
   const size_t nl = text.find('\n');
@@ -188,7 +163,7 @@ SavepointWatcher::~SavepointWatcher() = default;
 
 void SavepointWatcher::Answer(const std::string& id, bool ok, const std::string& text) {
   const std::string path = (fs::path(SavepointRequestDir(state_dir_)) / (id + ".resp")).string();
-  Status st = WriteFileAtomically(path, std::string(ok ? "ok" : "error") + "\n" + text);
+  Status st = WriteFileDurably(path, std::string(ok ? "ok" : "error") + "\n" + text);
   if (!st.ok()) observe::LogError("cannot answer a savepoint request", {{"error", st.message()}});
   if (ok) {
     observe::LogInfo("savepoint written", {{"summary", text}});
@@ -213,7 +188,7 @@ void SavepointWatcher::Poll() {
     const std::string taken = requests.front() + ".taken";
     if (::rename(requests.front().c_str(), taken.c_str()) != 0) return;
     bool ok = false;
-    const std::string text = ReadWholeFile(taken, &ok);
+    const std::string text = ReadText(taken, &ok);
     ::unlink(taken.c_str());
     SavepointRequest r;
     r.id = fs::path(requests.front()).stem().string();
@@ -248,7 +223,7 @@ void SavepointWatcher::Poll() {
     Result<std::vector<int64_t>> ids = store.List();
     Status st = !ids.ok()      ? ids.status()
                 : ids->empty() ? Status::Invalid("it ended without a checkpoint (it failed?)")
-                               : stream::CopyFileDurably(store.PathOf(ids->back()),
+                               : CopyFileDurably(store.PathOf(ids->back()),
                                                          p.tmp + "/" + pipeline.name() + ".ckpt");
     if (!st.ok() && p.error.empty()) p.error = "pipeline " + pipeline.name() + ": " + st.message();
   }
@@ -309,7 +284,7 @@ Result<std::string> SavepointWatcher::Complete() {
     const std::string& name = (*pipelines_)[i]->name();
     const std::string file = p.tmp + "/" + name + ".ckpt";
     bool ok = false;
-    const std::string bytes = ReadWholeFile(file, &ok);
+    const std::string bytes = ReadText(file, &ok);
     if (!ok) return Status::IOError("cannot read " + file);
     SLUICE_ASSIGN_OR_RETURN(stream::CheckpointData d, stream::DecodeCheckpoint(bytes, file));
     manifest += (i ? "," : "") + ManifestEntry(name, d);
@@ -317,13 +292,13 @@ Result<std::string> SavepointWatcher::Complete() {
                std::to_string(d.records) + " records";
   }
   manifest += "]}\n";
-  SLUICE_RETURN_NOT_OK(WriteFileAtomically(p.tmp + "/manifest.json", manifest));
-  SLUICE_RETURN_NOT_OK(stream::SyncDirectory(p.tmp));
+  SLUICE_RETURN_NOT_OK(WriteFileDurably(p.tmp + "/manifest.json", manifest));
+  SLUICE_RETURN_NOT_OK(SyncDirectory(p.tmp));
   if (::rename(p.tmp.c_str(), p.request.dir.c_str()) != 0) {
     return Status::IOError("cannot rename " + p.tmp + " to " + p.request.dir + ": " +
                            std::strerror(errno));
   }
-  SLUICE_RETURN_NOT_OK(stream::SyncDirectory(fs::path(p.request.dir).parent_path().string()));
+  SLUICE_RETURN_NOT_OK(SyncDirectory(fs::path(p.request.dir).parent_path().string()));
   return p.request.dir + summary;
 }
 

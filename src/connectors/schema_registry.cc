@@ -1,5 +1,7 @@
 #include "connectors/schema_registry.h"
 
+#include "core/file_io.h"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -29,19 +31,6 @@ std::string TypeText(const Field& f) {
 }
 
 // Writes `text` to `path` through a temp file and a rename, so readers never see half.
-Status WriteFileAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  const bool closed = std::fclose(f) == 0;
-  if (!ok || !closed) return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::IOError("cannot rename " + tmp + " to " + path + ": " + ec.message());
-  return Status::OK();
-}
-
 std::string TimeText(int64_t micros) {
   char buf[40];
   const int n = FormatTimestampIso(micros, buf);
@@ -345,10 +334,10 @@ Result<RegisterOutcome> SchemaRegistry::Register(const std::string& source, cons
   v.registered_at = NowMicros();
   v.compatibility = mode;
   v.schema = std::make_shared<const Schema>(schema);
-  SLUICE_RETURN_NOT_OK(WriteFileAtomically(dir + "/v" + std::to_string(v.version) + ".json",
+  SLUICE_RETURN_NOT_OK(WriteFileDurably(dir + "/v" + std::to_string(v.version) + ".json",
                                            VersionJson(source, v)));
   SLUICE_ASSIGN_OR_RETURN(std::vector<SchemaVersion> all, Versions(source));
-  SLUICE_RETURN_NOT_OK(WriteFileAtomically(dir + "/index.json", IndexJson(source, all)));
+  SLUICE_RETURN_NOT_OK(WriteFileDurably(dir + "/index.json", IndexJson(source, all)));
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "stream/checkpoint.h"
 
+#include "core/file_io.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -21,28 +23,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr char kSuffix[] = ".ckpt";
-
-Status WriteAll(int fd, const std::string& bytes, const std::string& path) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IOError("cannot write checkpoint '" + path + "': " + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Status::OK();
-}
-
-Status SyncDir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return Status::IOError("cannot open directory '" + dir + "': " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Status::IOError("cannot fsync directory '" + dir + "': " + std::strerror(errno));
-  return Status::OK();
-}
 
 }  // namespace
 
@@ -218,24 +198,6 @@ Status CheckStateCompatible(const CheckpointQuery& saved, const CheckpointQuery&
   return Status::OK();
 }
 
-Status SyncDirectory(const std::string& dir) { return SyncDir(dir); }
-
-Status CopyFileDurably(const std::string& from, const std::string& to) {
-  std::ifstream in(from, std::ios::binary);
-  if (!in) return Status::IOError("cannot read '" + from + "'");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return Status::IOError("cannot read '" + from + "'");
-  const std::string bytes = buf.str();
-  const int fd = ::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot create '" + to + "': " + std::strerror(errno));
-  Status st = WriteAll(fd, bytes, to);
-  if (st.ok() && ::fsync(fd) != 0) st = Status::IOError("cannot fsync '" + to + "': " + std::strerror(errno));
-  ::close(fd);
-  SLUICE_RETURN_NOT_OK(st);
-  return SyncDir(fs::path(to).parent_path().string());
-}
-
 std::string CheckpointStore::PathOf(int64_t id) const {
   return (fs::path(dir_) / (std::to_string(id) + kSuffix)).string();
 }
@@ -264,7 +226,7 @@ Status CheckpointStore::WriteEncoded(int64_t id, const std::string& bytes) {
     ::unlink(tmp.c_str());
     return st;
   }
-  return SyncDir(dir_);
+  return SyncDirectory(dir_);
 }
 
 Result<CheckpointData> CheckpointStore::Read(int64_t id) const {

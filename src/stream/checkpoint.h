@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "connectors/position.h"
+#include "core/file_io.h"  // CopyFileDurably, SyncDirectory (savepoints)
 #include "core/status.h"
 
 namespace sluice::stream {
@@ -88,11 +89,6 @@ Result<CommitInfo> DecodeCommitPosition(const std::string& text, const std::stri
 Status CheckStateCompatible(const CheckpointQuery& saved, const CheckpointQuery& now,
                             const std::string& query);
 
-// Copies the file `from` to `to` durably (write, fsync, fsync of `to`'s directory).
-// IOError naming the path on failure.
-Status CopyFileDurably(const std::string& from, const std::string& to);
-// fsyncs the directory `dir` (after a rename or create inside it).
-Status SyncDirectory(const std::string& dir);
 
 // The checkpoint files of one pipeline. Holds no state but the directory: calls on
 // different files may run on different threads (CheckpointWriter writes and prunes on

@@ -179,3 +179,112 @@ TEST(FileSinkTest, FactoryValidatesOptions) {
 
 }  // namespace
 }  // namespace sluice::connectors
+
+namespace sluice::connectors {
+namespace {
+
+RecordBatchPtr Ids(std::initializer_list<int64_t> ids) {
+  BatchBuilder b(MakeSchema({{"id", DataType::Int64()}}));
+  for (int64_t id : ids) b.column(0)->Append<int64_t>(id);
+  return b.Finish();
+}
+
+// Checkpoints drive the sink: rows reach the file's committed prefix only with a commit;
+// what a crashed run wrote after its last commit is cut off when the next run asks for
+// its last commit; a replayed checkpoint is dropped; mode overwrite keeps what a resumed
+// run committed.
+TEST(FileSinkTest, CommitsWithCheckpointsAndDiscardsUncommittedWork) {
+  TempDir dir;
+  ConnectorContext ctx;
+  ctx.project_dir = dir.path();
+  auto schema = MakeSchema({{"id", DataType::Int64()}});
+  FileSinkOptions o{"c.csv", "csv"};
+  o.overwrite = true;
+  {
+    FileSink s(o);
+    ASSERT_TRUE(s.Open(ctx, schema).ok());
+    ASSERT_TRUE(s.SupportsCommit());
+    EXPECT_EQ(*s.LastCommittedCheckpoint("p/out"), -1);
+    ASSERT_TRUE(s.FlushWithCommit("p/out", 0, "").ok());  // header only
+    ASSERT_TRUE(s.Write(*Ids({1, 2})).ok());
+    ASSERT_TRUE(s.FlushWithCommit("p/out", 1, "pos-1").ok());
+    EXPECT_EQ(dir.Read("c.csv"), "id\n1\n2\n");
+    ASSERT_TRUE(s.Write(*Ids({3})).ok());
+    // Closed without a commit (the pipeline stopped between checkpoints): row 3 is not
+    // written; the next run replays it.
+    ASSERT_TRUE(s.Close().ok());
+  }
+  EXPECT_EQ(dir.Read("c.csv"), "id\n1\n2\n");
+  // A SIGKILLed run left bytes past the committed prefix.
+  {
+    std::ofstream f(dir.path() + "/c.csv", std::ios::app);
+    f << "3\n4\n";
+  }
+  {
+    FileSink s(o);
+    ASSERT_TRUE(s.Open(ctx, schema).ok());
+    EXPECT_EQ(*s.LastCommittedCheckpoint("p/out"), 1);
+    EXPECT_EQ(*s.LastCommittedPosition("p/out"), "pos-1");
+    EXPECT_EQ(dir.Read("c.csv"), "id\n1\n2\n") << "overwrite keeps a resumed run's commits";
+    // The replay of checkpoint 1 is dropped, checkpoint 2 lands.
+    ASSERT_TRUE(s.Write(*Ids({2})).ok());
+    EXPECT_EQ(s.FlushWithCommit("p/out", 1, "pos-1").code(), StatusCode::kAlreadyExists);
+    ASSERT_TRUE(s.Write(*Ids({3, 4})).ok());
+    ASSERT_TRUE(s.FlushWithCommit("p/out", 2, "pos-2").ok());
+    ASSERT_TRUE(s.Close().ok());
+  }
+  EXPECT_EQ(dir.Read("c.csv"), "id\n1\n2\n3\n4\n");
+  // Another pipeline's sink (another commit key) with mode overwrite starts over.
+  {
+    FileSink s(o);
+    ASSERT_TRUE(s.Open(ctx, schema).ok());
+    EXPECT_EQ(*s.LastCommittedCheckpoint("q/out"), -1);
+    ASSERT_TRUE(s.FlushWithCommit("q/out", 0, "").ok());
+    ASSERT_TRUE(s.Close().ok());
+  }
+  EXPECT_EQ(dir.Read("c.csv"), "id\n");
+  // Without checkpoints the sink writes as before (overwrite empties the file).
+  {
+    FileSink s(o);
+    ASSERT_TRUE(s.Open(ctx, schema).ok());
+    ASSERT_TRUE(s.Write(*Ids({9})).ok());
+    ASSERT_TRUE(s.Close().ok());
+  }
+  EXPECT_EQ(dir.Read("c.csv"), "id\n9\n");
+}
+
+TEST(FileSinkTest, ADamagedCommitRecordOrAShortenedFileIsRefusedWithAWayOut) {
+  TempDir dir;
+  ConnectorContext ctx;
+  ctx.project_dir = dir.path();
+  auto schema = MakeSchema({{"id", DataType::Int64()}});
+  {
+    FileSink s(FileSinkOptions{"d.ndjson", "ndjson"});
+    ASSERT_TRUE(s.Open(ctx, schema).ok());
+    ASSERT_EQ(*s.LastCommittedCheckpoint("p/out"), -1);
+    ASSERT_TRUE(s.Write(*Ids({1, 2})).ok());
+    ASSERT_TRUE(s.FlushWithCommit("p/out", 1, "").ok());
+    ASSERT_TRUE(s.Close().ok());
+  }
+  std::filesystem::resize_file(dir.path() + "/d.ndjson", 3);
+  {
+    FileSink s(FileSinkOptions{"d.ndjson", "ndjson"});
+    ASSERT_TRUE(s.Open(ctx, schema).ok());
+    Result<int64_t> last = s.LastCommittedCheckpoint("p/out");
+    ASSERT_FALSE(last.ok());
+    EXPECT_NE(last.status().message().find("were committed (was it edited or replaced?)"), std::string::npos)
+        << last.status().message();
+    EXPECT_NE(last.status().message().find("d.ndjson.sluice-commit"), std::string::npos);
+  }
+  {
+    std::ofstream f(dir.path() + "/d.ndjson.sluice-commit", std::ios::trunc);
+    f << "garbage";
+  }
+  FileSink s(FileSinkOptions{"d.ndjson", "ndjson"});
+  Status st = s.Open(ctx, schema);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("is damaged; to start this sink over, delete it"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace sluice::connectors

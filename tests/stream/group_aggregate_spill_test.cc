@@ -51,6 +51,16 @@ std::string TempDir(const std::string& name) {
   return dir.string();
 }
 
+// Removes its folder when the test ends: declared before the operators, so it runs after
+// they closed their stores (RocksDB's background threads may still write until then).
+struct ScopedDir {
+  std::string path;
+  ~ScopedDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
 OperatorStateOptions Rocks(const std::string& dir, int64_t budget) {
   OperatorStateOptions o;
   o.backend = StateBackendKind::kRocksDb;
@@ -176,7 +186,8 @@ const Case kCases[] = {
 };
 
 TEST(GroupAggregateSpillTest, RocksDbChangelogIsExactlyTheMemoryBackends) {
-  const std::string dir = TempDir("equivalence");
+  ScopedDir scoped_dir{TempDir("equivalence")};
+  const std::string& dir = scoped_dir.path;
   int run = 0;
   for (const Case& c : kCases) {
     for (const int64_t budget : {int64_t{1}, int64_t{4096}, int64_t{24} << 10}) {
@@ -199,7 +210,6 @@ TEST(GroupAggregateSpillTest, RocksDbChangelogIsExactlyTheMemoryBackends) {
       EXPECT_GT(want.lines.size(), static_cast<size_t>(c.batches));
     }
   }
-  fs::remove_all(dir);
 }
 
 std::string Snapshot(const GroupAggregate& op) {
@@ -215,7 +225,8 @@ Status Restore(GroupAggregate* op, const std::string& bytes) {
 }
 
 TEST(GroupAggregateSpillTest, SnapshotsRestoreWithEitherBackend) {
-  const std::string dir = TempDir("snapshot");
+  ScopedDir scoped_dir{TempDir("snapshot")};
+  const std::string& dir = scoped_dir.path;
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.sql);
     GroupAggregate memory(Compile(c.sql), c.retract);
@@ -256,7 +267,6 @@ TEST(GroupAggregateSpillTest, SnapshotsRestoreWithEitherBackend) {
     }
     for (size_t i = 0; i < copies.size(); ++i) EXPECT_EQ(logs[i].lines, rest.lines) << "copy " << i;
   }
-  fs::remove_all(dir);
 }
 
 // Counts the changes of GROUP BY v, count(*) without formatting them.
@@ -276,7 +286,8 @@ struct CountingSink final : ChangeSink {
 };
 
 TEST(GroupAggregateSpillTest, StateSeveralTimesTheBudgetCompletesWithinIt) {
-  const std::string dir = TempDir("large");
+  ScopedDir scoped_dir{TempDir("large")};
+  const std::string& dir = scoped_dir.path;
   // (sluice bench runs it with 2M keys and 16 MB; a test keeps it to a few seconds.)
   constexpr int64_t kBudget = int64_t{2} << 20;
   constexpr int64_t kKeys = 200000;
@@ -312,11 +323,11 @@ TEST(GroupAggregateSpillTest, StateSeveralTimesTheBudgetCompletesWithinIt) {
   EXPECT_GT(per_group * static_cast<double>(op.num_groups() + op.spilled_groups()), 3.0 * kBudget);
   std::cout << "peak tracked bytes " << peak << " of " << kBudget << ", spilled "
             << op.spilled_groups() << ", loaded " << op.groups_loaded() << "\n";
-  fs::remove_all(dir);
 }
 
 TEST(GroupAggregateSpillTest, AStoreThatCannotBeCreatedFailsClearly) {
-  const std::string dir = TempDir("blocked");
+  ScopedDir scoped_dir{TempDir("blocked")};
+  const std::string& dir = scoped_dir.path;
   fs::create_directories(dir);
   std::ofstream(dir + "/file") << "in the way";
   GroupAggregate op(Compile("SELECT k, count(*) FROM t GROUP BY k"), false,
@@ -327,11 +338,11 @@ TEST(GroupAggregateSpillTest, AStoreThatCannotBeCreatedFailsClearly) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), StatusCode::kIOError);
   EXPECT_NE(st.message().find(dir + "/file/q"), std::string::npos) << st.message();
-  fs::remove_all(dir);
 }
 
 TEST(GroupAggregateSpillTest, AGlobalAggregateNeverSpills) {
-  const std::string dir = TempDir("global");
+  ScopedDir scoped_dir{TempDir("global")};
+  const std::string& dir = scoped_dir.path;
   GroupAggregate op(Compile("SELECT count(*), sum(v) FROM t"), true, Rocks(dir, 1));
   ChangeGenerator gen(3, true);
   Log log;

@@ -7,11 +7,13 @@
 // is refused with a clear message.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
+#include "connectors/file_sink.h"
 #include "connectors/warehouse_sink.h"
 #include "core/value.h"
 #include "sql/plan.h"
@@ -151,6 +153,20 @@ Status RunOnce(warehouse::Warehouse* wh, const std::string& state_dir, const Run
     spec.sinks.push_back({q.name, std::move(sink), schema});
     spec.queries.push_back(std::move(q));
   }
+  // The windows again, into a file (exactly-once through its commit record).
+  {
+    PipelineQuery q;
+    q.name = "windows_file";
+    q.location = "streams/windows_file.sql:1:1";
+    q.op = Graph(kWindows);
+    q.sink = 2;
+    SchemaPtr schema = q.op->output_schema();
+    connectors::FileSinkOptions fo;
+    fo.path = state_dir + ".windows.ndjson";
+    fo.format = "ndjson";
+    spec.sinks.push_back({q.name, std::make_unique<connectors::FileSink>(fo), schema});
+    spec.queries.push_back(std::move(q));
+  }
   PipelineOptions options;
   options.checkpoint_interval_us = 1;  // after every batch
   options.flush_interval_us = 1;       // plain flushes must not reach committing sinks
@@ -218,12 +234,17 @@ class PipelineCheckpointTest : public ::testing::Test {
   }
 
   struct Result {
-    std::vector<std::string> totals, windows, counts;
+    std::vector<std::string> totals, windows, counts, file;
   };
-  static Result Read(warehouse::Warehouse* wh) {
+  // The tables, and the lines of the file sink's file (sorted) of the run in `state`.
+  static Result Read(warehouse::Warehouse* wh, const std::string& state) {
+    std::vector<std::string> lines;
+    std::ifstream in(state + ".windows.ndjson");
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::sort(lines.begin(), lines.end());
     return {Table(wh, "SELECT k, n, s FROM totals ORDER BY k"),
             Table(wh, "SELECT window_start, k, n, s FROM windows ORDER BY window_start, k"),
-            Table(wh, "SELECT count(*), sum(n), sum(s) FROM windows")};
+            Table(wh, "SELECT count(*), sum(n), sum(s) FROM windows"), std::move(lines)};
   }
 
   std::filesystem::path dir_;
@@ -234,7 +255,7 @@ TEST_F(PipelineCheckpointTest, RestartsAfterCrashesGiveTheUninterruptedResult) {
   RunConfig reference;
   reference.chunk = 150;
   ASSERT_TRUE(RunOnce(reference_wh.get(), State("reference"), reference).ok());
-  const Result expected = Read(reference_wh.get());
+  const Result expected = Read(reference_wh.get(), State("reference"));
   ASSERT_EQ(expected.totals.size(), 13u);
   EXPECT_NE(expected.counts[0].find(" | " + std::to_string(kRows) + " | "), std::string::npos) << expected.counts[0];
 
@@ -269,13 +290,14 @@ TEST_F(PipelineCheckpointTest, RestartsAfterCrashesGiveTheUninterruptedResult) {
     last.chunk = 141;
     Status st = RunOnce(wh.get(), State(name), last);
     ASSERT_TRUE(st.ok()) << st.ToString();
-    const Result got = Read(wh.get());
+    const Result got = Read(wh.get(), State(name));
     EXPECT_EQ(got.totals, expected.totals);
     EXPECT_EQ(got.windows, expected.windows);
+    EXPECT_EQ(got.file, expected.file);
     EXPECT_EQ(got.counts, expected.counts);
     // A rerun after the end adds nothing.
     ASSERT_TRUE(RunOnce(wh.get(), State(name), last).ok());
-    EXPECT_EQ(Read(wh.get()).counts, expected.counts);
+    EXPECT_EQ(Read(wh.get(), State(name)).counts, expected.counts);
   }
 }
 
@@ -284,7 +306,7 @@ TEST_F(PipelineCheckpointTest, ACrashBetweenTwoSinksCommitsIsReplayedExactlyOnce
   RunConfig reference;
   reference.chunk = 150;
   ASSERT_TRUE(RunOnce(reference_wh.get(), State("reference"), reference).ok());
-  const Result expected = Read(reference_wh.get());
+  const Result expected = Read(reference_wh.get(), State("reference"));
   auto wh = Open("crash");
   RunConfig crash;
   crash.chunk = 32;
@@ -300,9 +322,10 @@ TEST_F(PipelineCheckpointTest, ACrashBetweenTwoSinksCommitsIsReplayedExactlyOnce
   RunConfig resume;
   resume.chunk = 25;  // the replay must still stop exactly at checkpoint 11's row count
   ASSERT_TRUE(RunOnce(wh.get(), State("crash"), resume).ok());
-  const Result got = Read(wh.get());
+  const Result got = Read(wh.get(), State("crash"));
   EXPECT_EQ(got.totals, expected.totals);
   EXPECT_EQ(got.windows, expected.windows);
+    EXPECT_EQ(got.file, expected.file);
   EXPECT_EQ(got.counts, expected.counts);
 }
 
@@ -311,7 +334,7 @@ TEST_F(PipelineCheckpointTest, ACheckpointFileLostAfterItsCommitIsReplayedExactl
   RunConfig reference;
   reference.chunk = 150;
   ASSERT_TRUE(RunOnce(reference_wh.get(), State("reference"), reference).ok());
-  const Result expected = Read(reference_wh.get());
+  const Result expected = Read(reference_wh.get(), State("reference"));
   // Lose the newest file of a crashed run; the first checkpoint's file (replay from the
   // start); the final checkpoint's file of a complete run (replayed and finished again).
   for (const std::string name : {"newest", "first", "final"}) {
@@ -334,9 +357,10 @@ TEST_F(PipelineCheckpointTest, ACheckpointFileLostAfterItsCommitIsReplayedExactl
     resume.chunk = 33;  // the replay must still stop exactly at the lost checkpoint
     st = RunOnce(wh.get(), State(name), resume);
     ASSERT_TRUE(st.ok()) << st.ToString();
-    const Result got = Read(wh.get());
+    const Result got = Read(wh.get(), State(name));
     EXPECT_EQ(got.totals, expected.totals);
     EXPECT_EQ(got.windows, expected.windows);
+    EXPECT_EQ(got.file, expected.file);
     EXPECT_EQ(got.counts, expected.counts);
     EXPECT_GE(Committed(wh.get(), "totals"), committed);
   }
@@ -381,10 +405,11 @@ TEST_F(PipelineCheckpointTest, ASinkAheadWhoseFileWasNeverWrittenIsReplayedFromI
   ASSERT_TRUE(RunOnce(wh.get(), State("ahead"), resume).ok());
   auto reference_wh = Open("reference");
   ASSERT_TRUE(RunOnce(reference_wh.get(), State("reference"), RunConfig{}).ok());
-  const Result expected = Read(reference_wh.get());
-  const Result got = Read(wh.get());
+  const Result expected = Read(reference_wh.get(), State("reference"));
+  const Result got = Read(wh.get(), State("ahead"));
   EXPECT_EQ(got.totals, expected.totals);
   EXPECT_EQ(got.windows, expected.windows);
+    EXPECT_EQ(got.file, expected.file);
   EXPECT_EQ(got.counts, expected.counts);
 }
 
