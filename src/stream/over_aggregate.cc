@@ -1,5 +1,7 @@
 #include "stream/over_aggregate.h"
 
+#include "stream/row_slots.h"
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -444,51 +446,23 @@ void OverAggregate::Retract(int32_t slot, int32_t p) {
 }
 
 void OverAggregate::Compact() {
-  const int64_t total = static_cast<int64_t>(state_.alive.size());
-  if (state_.dead_rows < 1024 || state_.dead_rows * 2 <= total) return;
-  std::vector<int32_t> live;
-  std::vector<int32_t> remap(static_cast<size_t>(total), -1);
-  live.reserve(static_cast<size_t>(total - state_.dead_rows));
-  for (int64_t s = 0; s < total; ++s) {
-    if (!state_.alive[static_cast<size_t>(s)]) continue;
-    remap[static_cast<size_t>(s)] = static_cast<int32_t>(live.size());
-    live.push_back(static_cast<int32_t>(s));
-  }
-  const int64_t n = static_cast<int64_t>(live.size());
-  for (Column& col : state_.rows) {
-    Column kept(col.type());
-    kept.AppendSelected(col, live.data(), n);
-    col = std::move(kept);
-  }
-  auto keep = [&](auto* v) {
-    for (int64_t i = 0; i < n; ++i) (*v)[static_cast<size_t>(i)] = (*v)[static_cast<size_t>(live[static_cast<size_t>(i)])];
-    v->resize(static_cast<size_t>(n));
-    v->shrink_to_fit();
-  };
-  for (auto& v : state_.order_keys) keep(&v);
-  for (auto& v : state_.order_null_ranks) keep(&v);
-  for (auto& v : state_.args) keep(&v);
-  for (auto& v : state_.arg_valid) keep(&v);
-  for (auto& v : state_.emitted_value) keep(&v);
-  for (auto& v : state_.emitted_valid) keep(&v);
-  keep(&state_.emitted);
-  state_.alive.assign(static_cast<size_t>(n), 1);
-  dirty_.assign(static_cast<size_t>(n), 0);
-  state_.dead_rows = 0;
-  for (std::vector<int32_t>& list : state_.lists) {
-    for (int32_t& s : list) s = remap[static_cast<size_t>(s)];
-  }
+  SlotCompaction c;
+  if (!CompactSlots(&state_.alive, &state_.dead_rows, &state_.rows, &c)) return;
+  for (auto& v : state_.order_keys) KeepSlots(c, &v);
+  for (auto& v : state_.order_null_ranks) KeepSlots(c, &v);
+  for (auto& v : state_.args) KeepSlots(c, &v);
+  for (auto& v : state_.arg_valid) KeepSlots(c, &v);
+  for (auto& v : state_.emitted_value) KeepSlots(c, &v);
+  for (auto& v : state_.emitted_valid) KeepSlots(c, &v);
+  KeepSlots(c, &state_.emitted);
+  dirty_.assign(c.live.size(), 0);
+  RemapSlots(c, &state_.lists);
 }
 
 Status OverAggregate::Process(const RecordBatch& input, const ChangeOp* ops, ChangeSink* out) {
   SLUICE_RETURN_NOT_OK(CheckSchema(input));
   const int64_t n = input.num_rows();
   for (int64_t i = 0; ops != nullptr && i < n; ++i) {
-    if (static_cast<int>(ops[i]) >= warehouse::kChangeOpCount) {
-      return Status::Invalid("OVER aggregate: change op code " +
-                             std::to_string(static_cast<int>(ops[i])) + " in row " +
-                             std::to_string(i) + " is not one of +I, -U, +U, -D");
-    }
     if (options_.append_only_input && warehouse::IsRemoval(ops[i])) {
       return Status::NotImplemented(
           std::string("OVER aggregate: the input carries a retraction (") +

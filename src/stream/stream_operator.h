@@ -98,7 +98,8 @@ class StreamOperator {
 };
 
 // The common checks of an ApplyChanges input: `port` < `ports` (Internal otherwise),
-// rows present and one op per row (Invalid), messages naming `op` ("top-N").
+// rows present, one op per row and every op a known code (Invalid), messages naming `op`
+// ("top-N").
 Status CheckChangeBatch(const std::string& op, int port, int ports, const warehouse::ChangeBatch& input);
 
 }  // namespace sluice::stream

@@ -1,5 +1,7 @@
 #include "stream/top_n.h"
 
+#include "stream/row_slots.h"
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -481,48 +483,16 @@ Status TopN::EmitChanges(const RecordBatch& input, ChangeSink* out) {
 }
 
 void TopN::Compact() {
-  const int64_t total = static_cast<int64_t>(state_.alive.size());
-  if (state_.dead_rows < 1024 || state_.dead_rows * 2 <= total) return;
-  std::vector<int32_t> live;
-  std::vector<int32_t> remap(static_cast<size_t>(total), -1);
-  live.reserve(static_cast<size_t>(total - state_.dead_rows));
-  for (int64_t s = 0; s < total; ++s) {
-    if (!state_.alive[static_cast<size_t>(s)]) continue;
-    remap[static_cast<size_t>(s)] = static_cast<int32_t>(live.size());
-    live.push_back(static_cast<int32_t>(s));
-  }
-  const int64_t n = static_cast<int64_t>(live.size());
-  for (Column& col : state_.rows) {
-    Column kept(col.type());
-    kept.AppendSelected(col, live.data(), n);
-    col = std::move(kept);
-  }
-  for (size_t k = 0; k < options_.order.size(); ++k) {
-    std::vector<int64_t>& keys = state_.order_keys[k];
-    std::vector<uint8_t>& ranks = state_.order_null_ranks[k];
-    for (int64_t i = 0; i < n; ++i) {
-      keys[static_cast<size_t>(i)] = keys[static_cast<size_t>(live[static_cast<size_t>(i)])];
-      ranks[static_cast<size_t>(i)] = ranks[static_cast<size_t>(live[static_cast<size_t>(i)])];
-    }
-    keys.resize(static_cast<size_t>(n));
-    ranks.resize(static_cast<size_t>(n));
-  }
-  state_.alive.assign(static_cast<size_t>(n), 1);
-  state_.dead_rows = 0;
-  for (std::vector<int32_t>& list : state_.ranked) {
-    for (int32_t& s : list) s = remap[static_cast<size_t>(s)];
-  }
+  SlotCompaction c;
+  if (!CompactSlots(&state_.alive, &state_.dead_rows, &state_.rows, &c)) return;
+  for (auto& v : state_.order_keys) KeepSlots(c, &v);
+  for (auto& v : state_.order_null_ranks) KeepSlots(c, &v);
+  RemapSlots(c, &state_.ranked);
 }
 
 Status TopN::Process(const RecordBatch& input, const ChangeOp* ops, ChangeSink* out) {
   SLUICE_RETURN_NOT_OK(CheckSchema(input));
   const int64_t n = input.num_rows();
-  for (int64_t i = 0; ops != nullptr && i < n; ++i) {
-    if (static_cast<int>(ops[i]) >= warehouse::kChangeOpCount) {
-      return Status::Invalid("top-N: change op code " + std::to_string(static_cast<int>(ops[i])) +
-                             " in row " + std::to_string(i) + " is not one of +I, -U, +U, -D");
-    }
-  }
   if (ops != nullptr && options_.append_only_input) {
     for (int64_t i = 0; i < n; ++i) {
       if (warehouse::IsRemoval(ops[i])) {
