@@ -11,6 +11,7 @@
 #include <random>
 
 #include "sql/sql.h"
+#include "stream/aggregate_test_table.h"
 #include "stream/group_aggregate.h"
 #include "stream/state_codec.h"
 
@@ -21,28 +22,8 @@ namespace fs = std::filesystem;
 using warehouse::ChangeBatch;
 using warehouse::ChangeOp;
 
-SchemaPtr InputSchema() {
-  return MakeSchema({{"k", DataType::Varchar()},
-                     {"v", DataType::Int64()},
-                     {"d", DataType::Double()},
-                     {"s", DataType::Varchar()}});
-}
-
-class OneTable final : public sql::Catalog {
- public:
-  SchemaPtr FindTable(std::string_view name) const override {
-    return name == "t" ? InputSchema() : nullptr;
-  }
-  std::vector<std::string> TableNames() const override { return {"t"}; }
-};
-
-std::shared_ptr<sql::CompiledAggregate> Compile(const std::string& sql) {
-  auto select = sql::ParseSelect(sql, "q.sql");
-  EXPECT_TRUE(select.ok()) << select.status().ToString();
-  auto q = sql::CompileSelectQuery(**select, OneTable(), sql, "q.sql");
-  EXPECT_TRUE(q.ok()) << q.status().ToString();
-  return std::move(q->aggregate);
-}
+using testing::Compile;
+using testing::InputSchema;
 
 std::string TempDir(const std::string& name) {
   const fs::path dir =
