@@ -2,10 +2,27 @@
 
 #include <xxhash.h>
 
+#include <new>
+
 namespace sluice {
 
 uint64_t HashBytes(const void* data, size_t size, uint64_t seed) {
   return XXH3_64bits_withSeed(data, size, seed);
+}
+
+IncrementalHash::IncrementalHash(uint64_t seed) : state_(XXH3_createState()) {
+  if (state_ == nullptr) throw std::bad_alloc();  // out of memory, as operator new would
+  XXH3_64bits_reset_withSeed(static_cast<XXH3_state_t*>(state_), seed);
+}
+
+IncrementalHash::~IncrementalHash() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+
+void IncrementalHash::Update(const void* data, size_t size) {
+  XXH3_64bits_update(static_cast<XXH3_state_t*>(state_), data, size);
+}
+
+uint64_t IncrementalHash::Digest() const {
+  return XXH3_64bits_digest(static_cast<const XXH3_state_t*>(state_));
 }
 
 namespace {

@@ -14,6 +14,21 @@ uint64_t HashBytes(const void* data, size_t size, uint64_t seed = 0);
 inline uint64_t HashString(std::string_view s, uint64_t seed = 0) {
   return HashBytes(s.data(), s.size(), seed);
 }
+// HashBytes over data given in parts: Digest() equals HashBytes of the parts'
+// concatenation with the same seed (checksums of files written piece by piece).
+class IncrementalHash {
+ public:
+  explicit IncrementalHash(uint64_t seed = 0);
+  ~IncrementalHash();
+  IncrementalHash(const IncrementalHash&) = delete;
+  IncrementalHash& operator=(const IncrementalHash&) = delete;
+  void Update(const void* data, size_t size);
+  uint64_t Digest() const;
+
+ private:
+  void* state_;  // an XXH3_state_t (xxhash.h stays out of this header)
+};
+
 // A fast, well-mixed hash of one 64-bit integer.
 inline uint64_t HashInt64(uint64_t x) {
   x ^= x >> 33;

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/hash.h"
 #include "core/time.h"
 #include "stream/state_codec.h"
 
@@ -30,32 +31,95 @@ constexpr char kSuffix[] = ".ckpt";
 constexpr char kTagV1[] = "sluice checkpoint";
 constexpr char kTagV2[] = "sluice checkpoint 2";
 
-std::string EncodeCheckpoint(const CheckpointData& data) {
-  StateWriter w;
-  w.WriteTag(kTagV2);
-  w.WriteI64(data.id);
-  w.WriteI64(data.records);
-  w.WriteString(data.position.Serialize());
-  w.WriteBool(data.finished);
-  w.WriteU64(data.queries.size());
+namespace {
+
+// Builds the payload of an encoded checkpoint as segments: small values are appended to
+// owned buffers, the operators' states are referenced where they are.
+class SegmentBuilder {
+ public:
+  explicit SegmentBuilder(std::vector<EncodedCheckpoint::Segment>* out) : out_(out) {
+    out_->emplace_back();
+  }
+  void Raw(const void* p, size_t n) { out_->back().owned.append(static_cast<const char*>(p), n); }
+  void U64(uint64_t v) { Raw(&v, sizeof v); }
+  void I64(int64_t v) { Raw(&v, sizeof v); }
+  void Bool(bool v) {
+    const uint8_t b = v ? 1 : 0;
+    Raw(&b, 1);
+  }
+  void String(std::string_view s) {
+    U64(s.size());
+    Raw(s.data(), s.size());
+  }
+  // A string written like String, its bytes not copied (`s` must outlive the segments).
+  void Borrowed(std::string_view s) {
+    U64(s.size());
+    EncodedCheckpoint::Segment borrowed;
+    borrowed.borrowed = s;
+    borrowed.is_borrowed = true;
+    out_->push_back(std::move(borrowed));
+    out_->emplace_back();
+  }
+
+ private:
+  std::vector<EncodedCheckpoint::Segment>* out_;
+};
+
+}  // namespace
+
+EncodedCheckpoint EncodeCheckpointParts(const CheckpointData& data) {
+  EncodedCheckpoint e;
+  e.segments.emplace_back();  // the header, filled in below
+  SegmentBuilder w(&e.segments);
+  w.String(kTagV2);
+  w.I64(data.id);
+  w.I64(data.records);
+  w.String(data.position.Serialize());
+  w.Bool(data.finished);
+  w.U64(data.queries.size());
   for (const CheckpointQuery& q : data.queries) {
-    w.WriteString(q.name);
-    w.WriteString(q.fingerprint);
-    w.WriteBool(q.stateful);
-    w.WriteString(q.state);
-    w.WriteString(q.state_sql);
-    w.WriteU64(q.layout.size());
+    w.String(q.name);
+    w.String(q.fingerprint);
+    w.Bool(q.stateful);
+    w.Borrowed(q.state);
+    w.String(q.state_sql);
+    w.U64(q.layout.size());
     for (const StateOperatorInfo& op : q.layout) {
-      w.WriteString(op.kind);
-      w.WriteString(op.where);
-      w.WriteU64(op.facets.size());
+      w.String(op.kind);
+      w.String(op.where);
+      w.U64(op.facets.size());
       for (const auto& [facet, value] : op.facets) {
-        w.WriteString(facet);
-        w.WriteString(value);
+        w.String(facet);
+        w.String(value);
       }
     }
   }
-  return w.Finish();
+  // The header of a StateWriter snapshot over the payload segments.
+  IncrementalHash checksum;
+  uint64_t size = 0;
+  for (size_t i = 1; i < e.segments.size(); ++i) {
+    const std::string_view part = e.segments[i].view();
+    checksum.Update(part.data(), part.size());
+    size += part.size();
+  }
+  std::string& header = e.segments[0].owned;
+  header.resize(kStateHeaderSize);
+  WriteStateHeader(header.data(), size, checksum.Digest());
+  return e;
+}
+
+size_t EncodedCheckpoint::size() const {
+  size_t n = 0;
+  for (const Segment& s : segments) n += s.view().size();
+  return n;
+}
+
+std::string EncodeCheckpoint(const CheckpointData& data) {
+  const EncodedCheckpoint e = EncodeCheckpointParts(data);
+  std::string out;
+  out.reserve(e.size());
+  for (const auto& s : e.segments) out += s.view();
+  return out;
 }
 
 namespace {
@@ -203,10 +267,10 @@ std::string CheckpointStore::PathOf(int64_t id) const {
 }
 
 Status CheckpointStore::Write(const CheckpointData& data) {
-  return WriteEncoded(data.id, EncodeCheckpoint(data));
+  return WriteEncoded(data.id, EncodeCheckpointParts(data));
 }
 
-Status CheckpointStore::WriteEncoded(int64_t id, const std::string& bytes) {
+Status CheckpointStore::WriteEncoded(int64_t id, const EncodedCheckpoint& encoded) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return Status::IOError("cannot create checkpoint directory '" + dir_ + "': " + ec.message());
@@ -214,7 +278,10 @@ Status CheckpointStore::WriteEncoded(int64_t id, const std::string& bytes) {
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError("cannot create checkpoint '" + tmp + "': " + std::strerror(errno));
-  Status st = WriteAll(fd, bytes, tmp);
+  Status st;
+  for (const auto& segment : encoded.segments) {
+    if (st.ok()) st = WriteAll(fd, segment.view(), tmp);
+  }
   if (st.ok() && ::fsync(fd) != 0) {
     st = Status::IOError("cannot fsync checkpoint '" + tmp + "': " + std::strerror(errno));
   }
@@ -305,6 +372,23 @@ int64_t CheckpointWriter::last_write_nanos() const {
   return last_write_nanos_;
 }
 
+std::string CheckpointWriter::TakeSpareBuffer(size_t index) {
+  std::string buffer;
+  size_t size = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (index < spare_.size()) {
+      buffer = std::move(spare_[index]);
+      spare_[index] = std::string();
+      size = last_state_size_[index];
+    }
+  }
+  // Room for the last size plus some growth (a new buffer's pages are only touched
+  // when written).
+  buffer.reserve(size + size / 8);
+  return buffer;
+}
+
 void CheckpointWriter::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
@@ -314,12 +398,19 @@ void CheckpointWriter::Loop() {
     data_ = CheckpointData{};
     lock.unlock();
     const int64_t start = MonotonicNanos();
-    Status st = store_->WriteEncoded(data.id, EncodeCheckpoint(data));
+    Status st = store_->WriteEncoded(data.id, EncodeCheckpointParts(data));
     // Prune only once the file is durable: until then the older files are what a resume needs.
     if (st.ok()) st = store_->Prune(keep_);
-    data = CheckpointData{};
     const int64_t took = MonotonicNanos() - start;
     lock.lock();
+    spare_.resize(data.queries.size());
+    last_state_size_.resize(data.queries.size());
+    for (size_t i = 0; i < data.queries.size(); ++i) {
+      last_state_size_[i] = data.queries[i].state.size();
+      spare_[i] = std::move(data.queries[i].state);
+      spare_[i].clear();
+    }
+    data = CheckpointData{};
     if (error_.ok() && !st.ok()) error_ = st;
     last_write_nanos_ = took;
     busy_ = false;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -55,8 +56,24 @@ struct CheckpointData {
   std::vector<CheckpointQuery> queries;
 };
 
+// A checkpoint encoded for writing without copying the operators' states: the file's
+// bytes are the segments' views in order (the first is the header). Borrowed segments
+// point into the CheckpointData's states, which must outlive it.
+struct EncodedCheckpoint {
+  struct Segment {
+    std::string owned;
+    std::string_view borrowed;
+    bool is_borrowed = false;
+    std::string_view view() const { return is_borrowed ? borrowed : std::string_view(owned); }
+  };
+  std::vector<Segment> segments;
+  size_t size() const;
+};
+
 // Encodes/decodes a checkpoint (state_codec.h format, so checksummed). Decode fails with
 // Invalid naming `what` and the byte offset on corrupt or truncated input.
+// EncodeCheckpoint is the concatenation of EncodeCheckpointParts' segments.
+EncodedCheckpoint EncodeCheckpointParts(const CheckpointData& data);
 std::string EncodeCheckpoint(const CheckpointData& data);
 Result<CheckpointData> DecodeCheckpoint(std::string_view bytes, const std::string& what);
 
@@ -102,8 +119,8 @@ class CheckpointStore {
   // Writes checkpoint `data.id` atomically and durably (temp file, fsync, rename, fsync
   // of the directory), creating the directory. IOError naming the path on failure.
   Status Write(const CheckpointData& data);
-  // The same for checkpoint `id` already encoded (EncodeCheckpoint).
-  Status WriteEncoded(int64_t id, const std::string& bytes);
+  // The same for checkpoint `id` already encoded (EncodeCheckpointParts).
+  Status WriteEncoded(int64_t id, const EncodedCheckpoint& encoded);
   // Reads checkpoint `id`: NotFound when the file is missing, Invalid when corrupt.
   Result<CheckpointData> Read(int64_t id) const;
   // The ids of the complete checkpoint files, ascending (none when the directory is
@@ -136,6 +153,12 @@ class CheckpointWriter {
   Status Wait();
   // How long the last finished encoding + write + prune took (0 before the first).
   int64_t last_write_nanos() const;
+  // A buffer for the next snapshot of query `index` (StateWriter(std::string)): the
+  // state buffer of that query in the last checkpoint written, emptied with its memory
+  // kept (no page faults, no regrowth), or while that one is still being written a new
+  // string with room for its size. One such buffer per query stays allocated between
+  // checkpoints.
+  std::string TakeSpareBuffer(size_t index);
 
  private:
   void Loop();
@@ -149,6 +172,8 @@ class CheckpointWriter {
   CheckpointData data_;
   Status error_;
   int64_t last_write_nanos_ = 0;
+  std::vector<std::string> spare_;      // per query: its last written state's buffer
+  std::vector<size_t> last_state_size_;  // per query: that state's size in bytes
   std::thread thread_;  // last: started after the fields above are initialized
 };
 

@@ -1,5 +1,8 @@
 // HashJoin::Snapshot / Restore: HashJoinState in the state_codec.h format.
 #include "stream/hash_join.h"
+
+#include <cstring>
+
 #include "stream/state_codec.h"
 
 namespace sluice::stream {
@@ -21,9 +24,11 @@ void WriteSide(const JoinSide& s, StateWriter* out) {
   out->WriteVector(s.table);
   out->WriteI64(s.table_used);
   out->WriteU64(s.expiry_heap.size());
+  char* p = out->Extend(s.expiry_heap.size() * 12);
   for (const auto& [at, row] : s.expiry_heap) {
-    out->WriteI64(at);
-    out->WriteI32(row);
+    std::memcpy(p, &at, 8);
+    std::memcpy(p + 8, &row, 4);
+    p += 12;
   }
   out->WriteI64(s.live_rows);
   out->WriteI64(s.max_event_time);

@@ -510,7 +510,9 @@ Status Pipeline::TakeCheckpoint(int64_t id, bool finished) {
   for (const auto& q : spec_.queries) {
     CheckpointQuery cq = DescribeQuery(q);
     if (q.op) {
-      StateWriter w;
+      StateWriter w(checkpoint_writer_ != nullptr
+                        ? checkpoint_writer_->TakeSpareBuffer(data.queries.size())
+                        : std::string());
       SLUICE_RETURN_NOT_OK(q.op->Snapshot(&w).WithContext(q.location));
       cq.state = w.Finish();
     }

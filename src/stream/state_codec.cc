@@ -9,7 +9,7 @@ namespace sluice::stream {
 namespace {
 
 constexpr char kMagic[4] = {'S', 'L', 'S', 'T'};
-constexpr size_t kHeaderSize = 4 + 4 + 8 + 8;
+constexpr size_t kHeaderSize = kStateHeaderSize;
 
 bool ValidType(const DataType& t) {
   if (static_cast<uint8_t>(t.id) > static_cast<uint8_t>(TypeId::kInterval)) return false;
@@ -27,35 +27,50 @@ void StateWriter::WriteColumn(const Column& c) {
   WriteI64(n);
   WriteI64(c.null_count());
   if (c.null_count() > 0) {
-    // One bit per row, LSB first, rebuilt from IsValid (the buffer may be longer).
-    std::string bits(static_cast<size_t>((n + 7) / 8), '\0');
-    for (int64_t i = 0; i < n; ++i) {
-      if (c.IsValid(i)) bits[static_cast<size_t>(i >> 3)] |= static_cast<char>(1u << (i & 7));
+    // One bit per row, LSB first (the column's own layout), the bits past the last row 0.
+    const size_t bytes = static_cast<size_t>((n + 7) / 8);
+    char* bits = Extend(bytes);
+    if (c.validity_buffer().size() >= bytes) {
+      std::memcpy(bits, c.validity_buffer().data(), bytes);
+      if (n % 8 != 0) bits[bytes - 1] &= static_cast<char>((1u << (n % 8)) - 1);
+    } else {
+      std::memset(bits, 0, bytes);
+      for (int64_t i = 0; i < n; ++i) {
+        if (c.IsValid(i)) bits[static_cast<size_t>(i >> 3)] |= static_cast<char>(1u << (i & 7));
+      }
     }
-    Raw(bits.data(), bits.size());
   }
   if (c.type().IsVarLength()) {
     const int32_t* off = c.offsets();
     const int32_t base = off[0];
-    for (int64_t i = 0; i <= n; ++i) WriteI32(off[i] - base);
+    if (base == 0) {
+      Raw(off, static_cast<size_t>(n + 1) * sizeof(int32_t));
+    } else {
+      char* out = Extend(static_cast<size_t>(n + 1) * sizeof(int32_t));
+      for (int64_t i = 0; i <= n; ++i, out += sizeof(int32_t)) {
+        const int32_t rebased = off[i] - base;
+        std::memcpy(out, &rebased, sizeof rebased);
+      }
+    }
     Raw(c.string_data() + base, static_cast<size_t>(off[n] - base));
   } else {
     Raw(c.data_buffer().data(), static_cast<size_t>(n) * static_cast<size_t>(c.type().ByteWidth()));
   }
 }
 
-std::string StateWriter::Finish() {
-  std::string out;
-  out.reserve(kHeaderSize + payload_.size());
-  out.append(kMagic, 4);
+void WriteStateHeader(char* out, uint64_t payload_size, uint64_t checksum) {
   const uint32_t version = kStateFormatVersion;
-  const uint64_t size = payload_.size();
-  const uint64_t checksum = HashBytes(payload_.data(), payload_.size());
-  out.append(reinterpret_cast<const char*>(&version), sizeof version);
-  out.append(reinterpret_cast<const char*>(&size), sizeof size);
-  out.append(reinterpret_cast<const char*>(&checksum), sizeof checksum);
-  out += payload_;
-  payload_.clear();
+  std::memcpy(out, kMagic, 4);
+  std::memcpy(out + 4, &version, sizeof version);
+  std::memcpy(out + 8, &payload_size, sizeof payload_size);
+  std::memcpy(out + 16, &checksum, sizeof checksum);
+}
+
+std::string StateWriter::Finish() {
+  const uint64_t size = payload_.size() - kHeaderSize;
+  WriteStateHeader(payload_.data(), size, HashBytes(payload_.data() + kHeaderSize, size));
+  std::string out = std::move(payload_);
+  payload_.assign(kHeaderSize, '\0');
   return out;
 }
 

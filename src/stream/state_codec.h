@@ -29,8 +29,25 @@ __extension__ typedef __int128 StateInt128;
 
 inline constexpr uint32_t kStateFormatVersion = 1;
 
+// The snapshot header's size: magic, version, payload length, checksum.
+inline constexpr size_t kStateHeaderSize = 4 + 4 + 8 + 8;
+
+// Writes a snapshot header (kStateHeaderSize bytes) for a payload of `payload_size` bytes
+// whose HashBytes is `checksum` (for payloads written in pieces, e.g. checkpoints).
+void WriteStateHeader(char* out, uint64_t payload_size, uint64_t checksum);
+
 class StateWriter {
  public:
+  StateWriter() : StateWriter(std::string()) {}
+  // Writes into `buffer` (its content is dropped, its capacity reused): a checkpoint
+  // passes the previous snapshot's buffer back in, so a snapshot of a state the size of
+  // the last one neither grows nor page-faults its buffer.
+  explicit StateWriter(std::string buffer) : payload_(std::move(buffer)) {
+    payload_.assign(kStateHeaderSize, '\0');
+  }
+  // Reserves room for a payload of `bytes` (a hint; writing more still works).
+  void Reserve(size_t bytes) { payload_.reserve(kStateHeaderSize + bytes); }
+
   void WriteU8(uint8_t v) { Raw(&v, 1); }
   void WriteBool(bool v) { WriteU8(v ? 1 : 0); }
   void WriteI32(int32_t v) { Raw(&v, sizeof v); }
@@ -59,13 +76,21 @@ class StateWriter {
     for (const auto& inner : v) WriteVector(inner);
   }
   void Raw(const void* data, size_t n) { payload_.append(static_cast<const char*>(data), n); }
+  // Appends `n` bytes for the caller to fill (unspecified until written) and returns them;
+  // valid until the next write. For encoders that lay out many small values in one loop.
+  char* Extend(size_t n) {
+    const size_t at = payload_.size();
+    payload_.resize(at + n);
+    return payload_.data() + at;
+  }
 
-  size_t payload_size() const { return payload_.size(); }
-  // The complete snapshot: header + payload. The writer is empty afterwards.
+  size_t payload_size() const { return payload_.size() - kStateHeaderSize; }
+  // The complete snapshot: header + payload, in the writer's buffer (no copy). The
+  // writer is empty afterwards.
   std::string Finish();
 
  private:
-  std::string payload_;
+  std::string payload_;  // the header's room, then the payload
 };
 
 class StateReader {

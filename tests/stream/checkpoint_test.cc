@@ -10,6 +10,7 @@
 #include "core/value.h"
 #include "sql/plan.h"
 #include "sql/sql.h"
+#include "core/hash.h"
 #include "stream/checkpoint.h"
 #include "stream/query_graph.h"
 #include "stream/state_codec.h"
@@ -203,6 +204,83 @@ TEST(CheckpointStoreTest, WritesAtomicallyListsReadsAndPrunes) {
   auto bad = store.Read(3);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("3.ckpt"), std::string::npos) << bad.status().message();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(StateCodecTest, AReusedBufferGivesTheSameSnapshotAndKeepsItsMemory) {
+  auto write = [](StateWriter* w) {
+    w->WriteTag("t");
+    w->WriteI64(42);
+    w->WriteString(std::string(1000, 'x'));
+  };
+  StateWriter fresh;
+  write(&fresh);
+  const std::string expected = fresh.Finish();
+  EXPECT_EQ(fresh.payload_size(), 0u);  // empty after Finish, ready for another
+  write(&fresh);
+  EXPECT_EQ(fresh.Finish(), expected);
+  // A buffer from an earlier snapshot: its old content is dropped, its capacity kept.
+  std::string old(1 << 20, 'z');
+  const size_t capacity = old.capacity();
+  StateWriter reused(std::move(old));
+  EXPECT_EQ(reused.payload_size(), 0u);
+  write(&reused);
+  std::string bytes = reused.Finish();
+  EXPECT_EQ(bytes, expected);
+  EXPECT_GE(bytes.capacity(), capacity);
+  auto reader = StateReader::Open(bytes, "reused");
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+}
+
+TEST(CheckpointStoreTest, TheFileWrittenInPiecesIsTheEncodedCheckpoint) {
+  CheckpointData d;
+  d.id = 7;
+  d.records = 70;
+  d.position.Set("orders.csv", 700);
+  d.queries.push_back({"a", "fa", true, std::string(100000, 'a')});
+  d.queries.push_back({"b", "fb", false, ""});
+  d.queries.push_back({"c", "fc", true, "small"});
+  const EncodedCheckpoint parts = EncodeCheckpointParts(d);
+  std::string joined;
+  for (const auto& s : parts.segments) joined += s.view();
+  EXPECT_EQ(joined.size(), parts.size());
+  EXPECT_EQ(joined, EncodeCheckpoint(d));
+  // The big state is referenced, not copied.
+  bool borrowed = false;
+  for (const auto& s : parts.segments) borrowed = borrowed || (s.is_borrowed && s.view().data() == d.queries[0].state.data());
+  EXPECT_TRUE(borrowed);
+  auto back = DecodeCheckpoint(joined, "pieces");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->queries.size(), 3u);
+  EXPECT_EQ(back->queries[0].state, d.queries[0].state);
+  EXPECT_EQ(back->queries[2].state, "small");
+  // IncrementalHash over pieces is HashBytes over the whole.
+  IncrementalHash h(5);
+  for (const auto& s : parts.segments) h.Update(s.view().data(), s.view().size());
+  EXPECT_EQ(h.Digest(), HashBytes(joined.data(), joined.size(), 5));
+}
+
+TEST(CheckpointWriterTest, HandsTheWrittenStatesBuffersBackForTheNextSnapshot) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("sluice-ckpt-spare-" + std::to_string(std::random_device()()));
+  CheckpointStore store(dir.string());
+  CheckpointWriter writer(&store, 2);
+  // Nothing written yet: an empty buffer.
+  EXPECT_EQ(writer.TakeSpareBuffer(0).capacity(), std::string().capacity());
+  CheckpointData d;
+  d.id = 1;
+  d.queries.push_back({"q", "fp", true, std::string(300000, 's')});
+  ASSERT_TRUE(writer.Submit(std::move(d)).ok());
+  ASSERT_TRUE(writer.Wait().ok());
+  std::string spare = writer.TakeSpareBuffer(0);
+  EXPECT_TRUE(spare.empty());
+  EXPECT_GE(spare.capacity(), 300000u);
+  // Taken: the next call (the buffer is in use) gives a new one with room for the size.
+  EXPECT_GE(writer.TakeSpareBuffer(0).capacity(), 300000u);
+  EXPECT_EQ(writer.TakeSpareBuffer(5).capacity(), std::string().capacity());
+  auto back = store.Read(1);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->queries[0].state, std::string(300000, 's'));
   std::filesystem::remove_all(dir);
 }
 
