@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 
@@ -197,6 +198,44 @@ void OptionReader::Finish() {
     if (std::find(known_.begin(), known_.end(), e.key) != known_.end()) continue;
     diag_->Error(e.key_location, "unknown key '" + e.key + "'", SuggestionHint(e.key, known_));
   }
+}
+
+int64_t ParseByteSize(const std::string& text) {
+  size_t i = 0;
+  const auto digit = [&](size_t at) {
+    return std::isdigit(static_cast<unsigned char>(text[at])) || text[at] == '.';
+  };
+  while (i < text.size() && digit(i)) ++i;
+  if (i == 0) return -1;
+  double number = 0;
+  try {
+    size_t used = 0;
+    number = std::stod(text.substr(0, i), &used);
+    if (used != i) return -1;
+  } catch (const std::exception&) {
+    return -1;
+  }
+  size_t u = i;
+  while (u < text.size() && text[u] == ' ') ++u;
+  std::string unit;
+  for (; u < text.size(); ++u) {
+    unit += static_cast<char>(std::toupper(static_cast<unsigned char>(text[u])));
+  }
+  double scale = 0;
+  if (unit.empty() || unit == "B") {
+    scale = 1;
+  } else if (unit == "KB" || unit == "K" || unit == "KIB") {
+    scale = 1024.0;
+  } else if (unit == "MB" || unit == "M" || unit == "MIB") {
+    scale = 1024.0 * 1024;
+  } else if (unit == "GB" || unit == "G" || unit == "GIB") {
+    scale = 1024.0 * 1024 * 1024;
+  } else {
+    return -1;
+  }
+  const double bytes = number * scale;
+  if (!(bytes < 9.0e18)) return -1;
+  return static_cast<int64_t>(bytes);
 }
 
 }  // namespace sluice

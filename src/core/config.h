@@ -93,4 +93,8 @@ class OptionReader {
   bool valid_map_;
 };
 
+// A size: a whole number of bytes, or one with a unit B, KB, MB, GB (powers of 1024,
+// case-insensitive, "256MB", "1.5GB"). -1 when malformed.
+int64_t ParseByteSize(const std::string& text);
+
 }  // namespace sluice

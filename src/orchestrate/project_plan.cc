@@ -475,15 +475,27 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
         go.watermark_delay_us = wm.delay;
         go.error_context = ctx;
         go.lookup_tables = lookup_tables->NewProvider();
-        // run.state_backend: GROUP BY state in memory or spilled to
-        // <state_dir>/state/<source>/<n>_<query>/ (n: the query's index in its pipeline).
-        if (p.run.state_backend == "rocksdb") {
+        // run.state_backend, or the query's own WITH (state_backend = ...): GROUP BY
+        // state in memory or spilled to <state_dir>/state/<source>/<n>_<query>/ (n: the
+        // query's index in its pipeline).
+        const std::string& backend =
+            options->state_backend.empty() ? p.run.state_backend : options->state_backend;
+        const int64_t budget = options->state_memory_budget_bytes > 0
+                                   ? options->state_memory_budget_bytes
+                                   : p.run.state_memory_budget_bytes;
+        if (backend != "rocksdb" && options->state_memory_budget_bytes > 0) {
+          diag->Error(where, "state_memory_budget is the rocksdb state backend's budget, but this "
+                             "query keeps its state in memory",
+                      "add state_backend = 'rocksdb' to its WITH (...), or drop state_memory_budget");
+          continue;
+        }
+        if (backend == "rocksdb") {
           std::string dir_name = std::to_string(ps.queries.size()) + "_" + q.name;
           for (char& c : dir_name) {
             if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
           }
           go.state.backend = stream::StateBackendKind::kRocksDb;
-          go.state.memory_budget_bytes = p.run.state_memory_budget_bytes;
+          go.state.memory_budget_bytes = budget;
           go.state.dir = p.state_dir + "/state/" + p.sources[static_cast<size_t>(ref->source)].name +
                          "/" + dir_name;
         }

@@ -130,6 +130,10 @@ struct PlanOptions {
   int64_t allowed_lateness_us = 0;
   // lookup_refresh_interval: how often lookup joins reload their table (default 60s).
   int64_t lookup_refresh_us = 60'000'000;
+  // state_backend ("memory" or "rocksdb") and state_memory_budget (bytes, >= 1 MB): this
+  // query's state backend; empty / 0 = the project's run.state_backend / budget.
+  std::string state_backend;
+  int64_t state_memory_budget_bytes = 0;
 };
 
 // Plans `select` (a statement's query, UNION ALL branches included) over `catalog`.

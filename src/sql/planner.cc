@@ -4,6 +4,7 @@
 // TopN whose bound comes from the enclosing query's WHERE.
 #include <algorithm>
 
+#include "core/config.h"
 #include "core/time.h"
 #include "sql/binder.h"
 #include "sql/join_condition.h"
@@ -747,9 +748,22 @@ Result<PlanOptions> ReadPlanOptions(const Statement& stmt, const ErrorContext& c
                                     "'60s' or '5m', not '" + opt.value + "'");
       }
       out.lookup_refresh_us = *d;
+    } else if (opt.key == "state_backend") {
+      if (opt.value != "memory" && opt.value != "rocksdb") {
+        return ctx.Invalid(opt.pos, "state_backend must be 'memory' or 'rocksdb', not '" + opt.value + "'");
+      }
+      out.state_backend = opt.value;
+    } else if (opt.key == "state_memory_budget") {
+      const int64_t bytes = ParseByteSize(opt.value);
+      if (bytes < (int64_t{1} << 20)) {
+        return ctx.Invalid(opt.pos, "state_memory_budget must be a size of at least 1MB such as "
+                                    "'256MB' or '2GB', not '" + opt.value + "'");
+      }
+      out.state_memory_budget_bytes = bytes;
     } else {
       return ctx.Invalid(opt.pos, "unknown option '" + opt.key + "'; the known options are "
-                                  "allowed_lateness and lookup_refresh_interval");
+                                  "allowed_lateness, lookup_refresh_interval, state_backend and "
+                                  "state_memory_budget");
     }
   }
   return out;

@@ -3,9 +3,12 @@
 // lands, also after a restart that restores it from its checkpoint.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "e2e/e2e_util.h"
 
@@ -81,6 +84,65 @@ TEST(StateBackendE2E, RocksDbLandsWhatMemoryLandsAndResumes) {
   }
   EXPECT_TRUE(store);
   EXPECT_FALSE(std::filesystem::exists(memory + "/.sluice/state"));
+}
+
+// The backend chosen per query (WITH (state_backend = ...)) overrides the project's.
+void SetViewOptions(const std::string& project, const std::string& options) {
+  const std::string path = project + "/streams/per_order.sql";
+  std::string sql = ReadFile(path);
+  const std::string head = "CREATE MATERIALIZED VIEW per_order";
+  ASSERT_EQ(sql.rfind(head, 0), 0u);
+  sql.insert(head.size(), " WITH (" + options + ")");
+  std::ofstream(path) << sql;
+}
+
+// The folders of RocksDB stores (a CURRENT file) under <project>/.sluice/state/, relative
+// to it (<source>/<n>_<query>/<operator>).
+std::vector<std::string> Stores(const std::string& project) {
+  std::vector<std::string> out;
+  const std::string root = project + "/.sluice/state";
+  if (!std::filesystem::exists(root)) return out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+    if (e.path().filename() == "CURRENT") {
+      out.push_back(std::filesystem::relative(e.path().parent_path(), root).string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(StateBackendE2E, AQueryChoosesItsOwnBackend) {
+  TempDir dir;
+  const std::string memory = MakeProject(dir, "memory", "");
+  // Memory for the project, RocksDB with a 1MB budget for the one big GROUP BY.
+  const std::string one = MakeProject(dir, "one", "");
+  SetViewOptions(one, "state_backend = 'rocksdb', state_memory_budget = '1MB'");
+  // RocksDB for the project, memory for that GROUP BY.
+  const std::string other = MakeProject(dir, "other", "  state_backend: rocksdb\n");
+  SetViewOptions(other, "state_backend = 'memory'");
+  for (const std::string& p : {memory, one, other}) {
+    CommandResult r = Sluice("run " + Quote(p) + " --status off --max-events 300000");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  const std::string want = Fingerprint(memory);
+  EXPECT_EQ(Fingerprint(one), want);
+  EXPECT_EQ(Fingerprint(other), want);
+  const std::vector<std::string> stores = Stores(one);
+  ASSERT_EQ(stores.size(), 1u);
+  EXPECT_NE(stores[0].find("per_order"), std::string::npos) << stores[0];
+  for (const std::string& s : Stores(other)) EXPECT_EQ(s.find("per_order"), std::string::npos) << s;
+}
+
+TEST(StateBackendE2E, ABudgetWithoutRocksDbIsRefused) {
+  TempDir dir;
+  const std::string p = MakeProject(dir, "bad", "");
+  SetViewOptions(p, "state_memory_budget = '64MB'");
+  CommandResult r = Sluice("validate " + Quote(p));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("per_order.sql:1:1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("state_memory_budget is the rocksdb state backend's budget"),
+            std::string::npos)
+      << r.output;
 }
 
 TEST(StateBackendE2E, AnUnknownBackendIsRefusedWithItsLocation) {

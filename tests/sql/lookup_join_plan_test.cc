@@ -123,6 +123,19 @@ TEST(LookupJoinPlan, RefreshIntervalOption) {
   Result<PlanOptions> o = ReadPlanOptions((*st)[0], ErrorContext{"", "v.sql"});
   ASSERT_TRUE(o.ok()) << o.status().message();
   EXPECT_EQ(o->lookup_refresh_us, 5'000'000);
+  EXPECT_EQ(o->state_backend, "");  // the project's
+  EXPECT_EQ(o->state_memory_budget_bytes, 0);
+}
+
+TEST(PlanOptions, StateBackendPerQuery) {
+  Result<std::vector<Statement>> st = ParseScript(
+      "CREATE MATERIALIZED VIEW v WITH (state_backend = 'rocksdb', state_memory_budget = '64MB') "
+      "AS SELECT auction, count(*) FROM bid GROUP BY auction", "v.sql");
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  Result<PlanOptions> o = ReadPlanOptions((*st)[0], ErrorContext{"", "v.sql"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->state_backend, "rocksdb");
+  EXPECT_EQ(o->state_memory_budget_bytes, int64_t{64} << 20);
 }
 
 }  // namespace
