@@ -1,9 +1,11 @@
 #include "orchestrate/project_plan.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <memory>
 
+#include "connectors/multi_source.h"
 #include "connectors/warehouse_sink.h"
 #include "core/time.h"
 #include "connectors/registry.h"
@@ -324,30 +326,110 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
     sink_names.push_back(spec.name);
   }
 
-  // Queries, grouped by the source they read.
-  std::vector<stream::PipelineSpec> by_source(p.sources.size());
-  std::map<std::string, int> sink_owner;          // sink name -> source index
-  std::map<std::string, std::pair<int, int>> sink_slot;  // sink name -> (source, slot)
-  std::map<std::string, std::string> view_location;
+  // Every query planned once (in file order, so a lookup join sees the views before it).
+  struct PlannedStatement {
+    sql::PlanOptions options;
+    sql::PlanPtr root;  // null: not planned (reported)
+  };
+  std::vector<std::vector<PlannedStatement>> planned_stmts(p.streams.size());
   for (size_t f = 0; f < p.streams.size(); ++f) {
     const project::StreamFile& file = p.streams[f];
     for (const sql::Statement& stmt : scripts[f]) {
+      PlannedStatement& ps = planned_stmts[f].emplace_back();
       if (stmt.kind == sql::Statement::kCreateSource) continue;
-      const SourceLocation where{file.path, stmt.line, stmt.column};
       const sql::ErrorContext ctx{file.text, file.path};
       Result<sql::PlanOptions> options = sql::ReadPlanOptions(stmt, ctx);
       if (!options.ok()) {
         diag->AddFormatted(options.status().message());
         continue;
       }
+      ps.options = *options;
       Result<sql::PlanPtr> planned = sql::PlanQuery(*stmt.select, catalog, *options, ctx);
       if (!planned.ok()) {
         diag->AddFormatted(planned.status().message());
         continue;
       }
-      const sql::PlanPtr& root = *planned;
-      if (stmt.kind == sql::Statement::kCreateMaterializedView) lookup_tables->AddView(stmt.target, root->schema);
-      // Every stream the query reads must come from one source (one pipeline).
+      ps.root = *planned;
+      if (stmt.kind == sql::Statement::kCreateMaterializedView) lookup_tables->AddView(stmt.target, ps.root->schema);
+    }
+  }
+
+  // Pipelines: one per set of sources that queries read together (a join or union of
+  // two sources' streams) or whose queries write one sink; one per source otherwise.
+  std::vector<size_t> group(p.sources.size());
+  for (size_t i = 0; i < group.size(); ++i) group[i] = i;
+  const auto find = [&group](size_t i) {
+    while (group[i] != i) i = group[i] = group[group[i]];
+    return i;
+  };
+  const auto unite = [&](size_t a, size_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b) group[std::max(a, b)] = std::min(a, b);
+  };
+  {
+    std::map<std::string, size_t> sink_first;  // INSERT INTO target (lower case) -> a source
+    for (size_t f = 0; f < p.streams.size(); ++f) {
+      for (size_t k = 0; k < scripts[f].size(); ++k) {
+        const sql::PlanPtr& root = planned_stmts[f][k].root;
+        if (!root) continue;
+        std::vector<const sql::PlanNode*> scans;
+        root->CollectScans(&scans);
+        int first = -1;
+        for (const sql::PlanNode* scan : scans) {
+          const StreamRef* r = catalog.Ref(scan->table);
+          if (r == nullptr || !sources[static_cast<size_t>(r->source)]) continue;
+          if (first < 0) first = r->source;
+          unite(static_cast<size_t>(first), static_cast<size_t>(r->source));
+        }
+        if (first < 0 || scripts[f][k].kind != sql::Statement::kInsertInto) continue;
+        std::string target = scripts[f][k].target;
+        for (char& c : target) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto [it, fresh] = sink_first.emplace(std::move(target), static_cast<size_t>(first));
+        if (!fresh) unite(it->second, static_cast<size_t>(first));
+      }
+    }
+  }
+  // Per source: its pipeline (the group's smallest source index) and the index of its
+  // first stream among the pipeline's streams (members in source order).
+  std::vector<size_t> pipeline_of(p.sources.size());
+  std::vector<int> stream_offset(p.sources.size(), 0);
+  {
+    std::vector<int> streams_so_far(p.sources.size(), 0);
+    for (size_t i = 0; i < p.sources.size(); ++i) {
+      pipeline_of[i] = find(i);
+      if (!sources[i]) continue;
+      int& next = streams_so_far[pipeline_of[i]];
+      stream_offset[i] = next;
+      next += static_cast<int>(sources[i]->streams().size());
+    }
+  }
+  const auto pipeline_name = [&](size_t pipeline) {
+    std::string name;
+    for (size_t i = 0; i < p.sources.size(); ++i) {
+      if (pipeline_of[i] != pipeline || !sources[i]) continue;
+      name += (name.empty() ? "" : "+") + p.sources[i].name;
+    }
+    return name;
+  };
+  const auto stream_index = [&](const StreamRef& r) {
+    return stream_offset[static_cast<size_t>(r.source)] + r.stream;
+  };
+
+  // Queries, grouped by pipeline (indexed by its smallest source).
+  std::vector<stream::PipelineSpec> by_source(p.sources.size());
+  std::map<std::string, std::string> view_location;
+  std::map<std::string, std::pair<size_t, int>> sink_slot;  // sink key -> (pipeline, slot)
+  for (size_t f = 0; f < p.streams.size(); ++f) {
+    const project::StreamFile& file = p.streams[f];
+    for (size_t k = 0; k < scripts[f].size(); ++k) {
+      const sql::Statement& stmt = scripts[f][k];
+      if (stmt.kind == sql::Statement::kCreateSource) continue;
+      const SourceLocation where{file.path, stmt.line, stmt.column};
+      const sql::ErrorContext ctx{file.text, file.path};
+      const sql::PlanOptions* options = &planned_stmts[f][k].options;
+      const sql::PlanPtr& root = planned_stmts[f][k].root;
+      if (!root) continue;
       std::vector<const sql::PlanNode*> scans;
       root->CollectScans(&scans);
       std::vector<const StreamRef*> refs;
@@ -359,18 +441,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
       }
       if (!usable || refs.empty()) continue;
       const StreamRef* ref = refs.front();
-      bool one_source = true;
-      for (const StreamRef* r : refs) {
-        if (r->source == ref->source) continue;
-        diag->Error(where, "this query reads streams of two sources ('" +
-                               p.sources[static_cast<size_t>(ref->source)].name + "' and '" +
-                               p.sources[static_cast<size_t>(r->source)].name + "')",
-                    "a query may join or union the streams of one source for now; join across "
-                    "sources by landing one of them in a materialized view first");
-        one_source = false;
-        break;
-      }
-      if (!one_source) continue;
+      const size_t pipeline = pipeline_of[static_cast<size_t>(ref->source)];
       const bool is_view = stmt.kind == sql::Statement::kCreateMaterializedView;
       const std::string& target = stmt.target;
       std::vector<std::string> upsert_key;
@@ -415,19 +486,11 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
                                          : SuggestionHint(target, sink_names));
           continue;
         }
-        auto [owner, fresh] = sink_owner.emplace(target, ref->source);
-        if (!fresh && owner->second != ref->source) {
-          diag->Error(where, "sink '" + target + "' is fed from two sources ('" +
-                                 p.sources[static_cast<size_t>(owner->second)].name + "' and '" +
-                                 p.sources[static_cast<size_t>(ref->source)].name + "')",
-                      "one source per sink is supported for now; declare a second sink");
-          continue;
-        }
-        // Several queries of one source may share a sink: the first takes it, the
-        // others find its slot below.
-        if (fresh) sink = std::move(sinks[si]);
+        // Several queries may share a sink (they run in one pipeline): the first takes
+        // it, the others find its slot below.
+        if (sinks[si]) sink = std::move(sinks[si]);
       }
-      stream::PipelineSpec& ps = by_source[static_cast<size_t>(ref->source)];
+      stream::PipelineSpec& ps = by_source[pipeline];
       int slot;
       const std::string sink_key = (is_view ? "view:" : "sink:") + target;
       auto existing = sink_slot.find(sink_key);
@@ -445,22 +508,35 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
         if (!sink) continue;  // creation failed and was reported
         slot = static_cast<int>(ps.sinks.size());
         ps.sinks.push_back(stream::PipelineSink{target, std::move(sink), out_schema});
-        sink_slot[sink_key] = {ref->source, slot};
+        sink_slot[sink_key] = {pipeline, slot};
       }
       stream::PipelineQuery q;
       q.name = is_view ? target : "insert into " + target;
       q.location = where.ToString();
       q.sql = stmt.text;
-      q.stream = ref->stream;
-      const SourceWatermark& wm = watermarks[static_cast<size_t>(ref->source)];
+      q.stream = stream_index(*ref);
+      // The query's watermark delay: its sources' largest. A window's event time must be
+      // the watermark column of one of its sources (when they declare one).
+      int64_t delay = 0;
+      std::vector<const SourceWatermark*> declared;
+      for (const StreamRef* r : refs) {
+        const SourceWatermark& wm = watermarks[static_cast<size_t>(r->source)];
+        delay = std::max(delay, wm.delay);
+        if (!wm.column.empty() && std::find(declared.begin(), declared.end(), &wm) == declared.end()) {
+          declared.push_back(&wm);
+        }
+      }
       std::vector<const sql::PlanNode*> windows;
       CollectWindows(*root, &windows);
       bool window_ok = true;
       for (const sql::PlanNode* w : windows) {
         const sql::WindowInfo& window = w->aggregate->window();
-        if (window.processing_time) continue;  // closes on the wall clock, not the watermark
+        if (window.processing_time || declared.empty()) continue;  // no event-time check
         const std::string& ts = window.source_schema->field(window.time_column).name;
-        if (!wm.column.empty() && !EqualsIgnoreCase(wm.column, ts)) {
+        bool matches = false;
+        for (const SourceWatermark* wm : declared) matches = matches || EqualsIgnoreCase(wm->column, ts);
+        if (!matches) {
+          const SourceWatermark& wm = *declared.front();
           diag->Error(where, "the window's event time is '" + ts + "' but " + wm.location.ToString() +
                                  " declares the watermark on '" + wm.column + "'",
                       "window by the watermark column, or change `watermark: column:`");
@@ -472,7 +548,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
         q.transform = std::make_unique<SelectTransform>(root->select);
       } else {
         stream::QueryGraphOptions go;
-        go.watermark_delay_us = wm.delay;
+        go.watermark_delay_us = delay;
         go.error_context = ctx;
         go.lookup_tables = lookup_tables->NewProvider();
         // run.state_backend, or the query's own WITH (state_backend = ...): GROUP BY
@@ -496,7 +572,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
           }
           go.state.backend = stream::StateBackendKind::kRocksDb;
           go.state.memory_budget_bytes = budget;
-          go.state.dir = p.state_dir + "/state/" + p.sources[static_cast<size_t>(ref->source)].name +
+          go.state.dir = p.state_dir + "/state/" + pipeline_name(pipeline) +
                          "/" + dir_name;
         }
         Result<std::unique_ptr<stream::QueryGraph>> graph = stream::QueryGraph::Make(root, go);
@@ -506,7 +582,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
         }
         // The graph numbers its inputs itself: port i reads input_tables()[i].
         for (const std::string& table : (*graph)->input_tables()) {
-          q.input_streams.push_back(catalog.Ref(table)->stream);
+          q.input_streams.push_back(stream_index(*catalog.Ref(table)));
         }
         q.op = std::move(graph).value();
       }
@@ -521,8 +597,16 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
       plan.notes.push_back("source '" + p.sources[i].name + "' feeds no query; it will not run");
       continue;
     }
-    by_source[i].name = p.sources[i].name;
-    by_source[i].source = std::move(sources[i]);
+    by_source[i].name = pipeline_name(i);
+    std::vector<connectors::MultiSource::Member> members;
+    for (size_t m = i; m < p.sources.size(); ++m) {
+      if (pipeline_of[m] == i && sources[m]) members.push_back({p.sources[m].name, std::move(sources[m])});
+    }
+    if (members.size() == 1) {
+      by_source[i].source = std::move(members[0].source);
+    } else {
+      by_source[i].source = std::make_unique<connectors::MultiSource>(std::move(members));
+    }
     plan.pipelines.push_back(std::move(by_source[i]));
   }
   for (size_t i = 0; i < sinks.size(); ++i) {

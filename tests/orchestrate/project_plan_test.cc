@@ -69,13 +69,46 @@ TEST_F(PlanTest, ReportsUnknownSinkDuplicateViewAndShapeMismatch) {
   EXPECT_NE(all.find("streams/a.sql:5:1: error: this query writes"), std::string::npos) << all;
 }
 
-TEST_F(PlanTest, OneSinkCannotBeFedFromTwoSources) {
+TEST_F(PlanTest, OneSinkFedFromTwoSourcesMakesOnePipelineOfBoth) {
+  Write("sources/solo.yaml", "type: generator\ngenerator: shop\n");
   Write("streams/a.sql",
-        "INSERT INTO out SELECT auction FROM bids.bid;\n"
-        "INSERT INTO out SELECT order_id FROM shop.orders;\n");
+        "INSERT INTO out SELECT auction AS order_id FROM bids.bid;\n"
+        "INSERT INTO out SELECT order_id FROM shop.orders;\n"
+        "CREATE MATERIALIZED VIEW s AS SELECT order_id FROM solo.orders;\n");
   Diagnostics d;
-  Plan(&d);
-  EXPECT_NE(d.ToString().find("sink 'out' is fed from two sources"), std::string::npos) << d.ToString();
+  ProjectPlan plan = Plan(&d);
+  ASSERT_FALSE(d.has_errors()) << d.ToString();
+  ASSERT_EQ(plan.pipelines.size(), 2u);
+  // Sources in name order (bids, shop, solo): bids and shop share the sink.
+  const stream::PipelineSpec& both = plan.pipelines[0];
+  EXPECT_EQ(both.name, "bids+shop");
+  EXPECT_EQ(both.sinks.size(), 1u);
+  ASSERT_EQ(both.queries.size(), 2u);
+  EXPECT_EQ(both.queries[0].sink, both.queries[1].sink);
+  // Streams are numbered across the members: bids' three streams come first.
+  const auto& streams = both.source->streams();
+  ASSERT_GT(streams.size(), 3u);
+  EXPECT_EQ(streams[static_cast<size_t>(both.queries[0].stream)].name, "bid");
+  EXPECT_EQ(streams[static_cast<size_t>(both.queries[1].stream)].name, "orders");
+  EXPECT_GE(both.queries[1].stream, 3);
+  EXPECT_EQ(plan.pipelines[1].name, "solo");
+}
+
+TEST_F(PlanTest, AJoinAcrossTwoSourcesRunsInOnePipeline) {
+  Write("streams/a.sql",
+        "CREATE MATERIALIZED VIEW j AS SELECT o.order_id, b.auction\n"
+        "FROM shop.orders AS o JOIN bids.bid AS b ON o.order_id = b.auction;\n");
+  Diagnostics d;
+  ProjectPlan plan = Plan(&d);
+  ASSERT_FALSE(d.has_errors()) << d.ToString();
+  ASSERT_EQ(plan.pipelines.size(), 1u);
+  const stream::PipelineSpec& ps = plan.pipelines[0];
+  EXPECT_EQ(ps.name, "bids+shop");
+  ASSERT_EQ(ps.queries.size(), 1u);
+  const auto& streams = ps.source->streams();
+  std::vector<std::string> inputs;
+  for (int s : ps.queries[0].input_streams) inputs.push_back(streams[static_cast<size_t>(s)].name);
+  EXPECT_EQ(inputs, (std::vector<std::string>{"orders", "bid"}));
 }
 
 TEST_F(PlanTest, SqlErrorsKeepTheirFileAndCaret) {
