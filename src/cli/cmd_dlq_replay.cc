@@ -270,6 +270,15 @@ int ReplayDeadLetters(const GlobalOptions& g, const DlqOptions& opts, const std:
                                 [&](const stream::PipelineSpec& s) { return s.name == source; });
     auto src_it = std::find_if(proj.sources.begin(), proj.sources.end(),
                                [&](const project::ConnectorSpec& s) { return s.name == source; });
+    if (spec_it != plan.pipelines.end() && src_it == proj.sources.end() &&
+        source.find('+') != std::string::npos) {
+      // A pipeline of several sources (a query joins or unions them): not replayable.
+      std::cerr << "pipeline '" << source << "' reads several sources together (a query joins "
+                << "or unions their streams); replaying its dead letters is not supported: "
+                << "skipped " << recs.size() << " record(s)\n";
+      all_ok = false;
+      continue;
+    }
     if (spec_it == plan.pipelines.end() || src_it == proj.sources.end()) {
       std::cerr << "source '" << source << "' no longer feeds a query in this project: skipped "
                 << recs.size() << " record(s)\n";

@@ -194,12 +194,17 @@ project::ConnectorSpec SqlSourceSpec(const sql::Statement& st, const std::string
   spec.name_location = SourceLocation{file, st.target_pos.line, st.target_pos.column};
   spec.file = file;
   spec.options = ConfigValue::Map(where);
+  const sql::Statement::Option* idle_timeout = nullptr;
   for (const sql::Statement::Option& o : st.options) {
     const SourceLocation at{file, o.pos.line, o.pos.column};
     if (o.key == "connector" || o.key == "type") {
       spec.type = o.value;
       spec.type_location = at;
       spec.options.Set("type", ConfigValue::Scalar(o.value, at));
+      continue;
+    }
+    if (o.key == "idle_timeout") {  // WATERMARK FOR's `watermark.idle_timeout`
+      idle_timeout = &o;
       continue;
     }
     spec.options.Set(o.key, ConfigValue::Scalar(o.value, at));
@@ -227,7 +232,16 @@ project::ConnectorSpec SqlSourceSpec(const sql::Statement& st, const std::string
     ConfigValue wm = ConfigValue::Map(at);
     wm.Set("column", ConfigValue::Scalar(st.watermark_column, at));
     wm.Set("delay", ConfigValue::Scalar(FormatDuration(st.watermark_delay_us), at));
+    if (idle_timeout != nullptr) {
+      wm.Set("idle_timeout", ConfigValue::Scalar(idle_timeout->value, SourceLocation{file, idle_timeout->pos.line,
+                                                                                    idle_timeout->pos.column}));
+    }
     spec.options.Set("watermark", std::move(wm));
+  } else if (idle_timeout != nullptr) {
+    diag->Error(SourceLocation{file, idle_timeout->pos.line, idle_timeout->pos.column},
+                "idle_timeout advances the watermark of an idle source, but CREATE SOURCE " + st.target +
+                    " declares no watermark",
+                "add WATERMARK FOR ts AS ts - INTERVAL '4' SECOND to its columns");
   }
   return spec;
 }
@@ -283,6 +297,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
   struct SourceWatermark {
     std::string column;  // empty = none declared
     int64_t delay = 0;
+    int64_t idle_timeout = 0;  // 0 = never advance on idleness
     SourceLocation location;
   };
   std::vector<SourceWatermark> watermarks(p.sources.size());
@@ -296,6 +311,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
       OptionReader w(*wm, diag);
       watermarks[i].column = w.RequiredString("column", "the TIMESTAMP column windows use");
       watermarks[i].delay = w.Duration("delay", 0);
+      watermarks[i].idle_timeout = w.Duration("idle_timeout", 0);  // refuses negative ones
       watermarks[i].location = r.LocationOf("watermark");
       w.Finish();
     }
@@ -601,6 +617,24 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
     std::vector<connectors::MultiSource::Member> members;
     for (size_t m = i; m < p.sources.size(); ++m) {
       if (pipeline_of[m] == i && sources[m]) members.push_back({p.sources[m].name, std::move(sources[m])});
+    }
+    // Per stream: its watermark column (-1: none); the pipeline's idle timeout: the
+    // smallest one its sources set.
+    for (const auto& m : members) {
+      size_t src = 0;
+      while (p.sources[src].name != m.name) ++src;
+      const SourceWatermark& wm = watermarks[src];
+      for (const connectors::StreamInfo& info : m.source->streams()) {
+        int column = -1;
+        if (!wm.column.empty()) {
+          const int f = info.schema->FieldIndex(wm.column);
+          if (f >= 0 && info.schema->field(f).type.id == TypeId::kTimestamp) column = f;
+        }
+        by_source[i].watermark_columns.push_back(column);
+      }
+      if (wm.idle_timeout > 0 && (by_source[i].idle_timeout_us == 0 || wm.idle_timeout < by_source[i].idle_timeout_us)) {
+        by_source[i].idle_timeout_us = wm.idle_timeout;
+      }
     }
     if (members.size() == 1) {
       by_source[i].source = std::move(members[0].source);

@@ -79,6 +79,7 @@ Status Pipeline::Run() {
   int64_t last_flush = MonotonicNanos();
   int64_t last_clock = last_flush;
   int64_t last_checkpoint = last_flush;
+  int64_t last_data = last_flush;  // when the source last gave records
   const auto stopping = [this] {
     return ctx_.stop != nullptr && ctx_.stop->load(std::memory_order_relaxed);
   };
@@ -119,6 +120,15 @@ Status Pipeline::Run() {
     if (!result.ok()) break;
     stats_.lag.store(spec_.source->Lag(), std::memory_order_relaxed);
     const int64_t now = MonotonicNanos();
+    if (!batches.empty()) {
+      last_data = now;
+      idle_advanced_ = false;
+    } else if (*state == connectors::ReadState::kIdle && spec_.idle_timeout_us > 0 && !idle_advanced_ &&
+               forced_checkpoint_id_ == 0 && (now - last_data) / 1000 >= spec_.idle_timeout_us) {
+      result = AdvanceIdleWatermark();
+      if (!result.ok()) break;
+      idle_advanced_ = true;
+    }
     if ((now - last_clock) / 1000 >= options_.processing_time_interval_us) {
       result = OnProcessingTime(NowMicros());
       if (!result.ok()) break;
@@ -180,6 +190,18 @@ Status Pipeline::ProcessBatch(const connectors::SourceBatch& sb) {
   }
   const int64_t rows = batch->num_rows();
   const int64_t bytes = batch->ByteSize();
+  if (static_cast<size_t>(sb.stream) < spec_.watermark_columns.size()) {
+    const int column = spec_.watermark_columns[static_cast<size_t>(sb.stream)];
+    if (column >= 0) {
+      const Column& ts = batch->column(column);
+      const int64_t* t = ts.values<int64_t>();
+      int64_t mx = max_event_time_;
+      for (int64_t i = 0; i < rows; ++i) {
+        if (ts.IsValid(i) && t[i] > mx) mx = t[i];
+      }
+      max_event_time_ = mx;
+    }
+  }
   stats_.records_in.fetch_add(rows, std::memory_order_relaxed);
   stats_.bytes_in.fetch_add(bytes, std::memory_order_relaxed);
   metrics_->source.records->Add(static_cast<double>(rows));
@@ -268,6 +290,24 @@ void Pipeline::ReportRefused(PipelineQuery& q) {
       ReportBadRow(q, *one, Status::Invalid(reason));
     }
   }
+}
+
+Status Pipeline::AdvanceIdleWatermark() {
+  if (max_event_time_ == INT64_MIN) return Status::OK();  // no event time read yet
+  // At most the wall clock: processing-time windows take watermarks as wall-clock time.
+  const int64_t watermark = std::min(max_event_time_, NowMicros());
+  observe::LogInfo("source idle: watermark advanced to the newest event time",
+                   {{"pipeline", spec_.name},
+                    {"idle_for", FormatDuration(spec_.idle_timeout_us)},
+                    {"watermark", FormatTimestamp(watermark)}});
+  for (auto& q : spec_.queries) {
+    if (!q.op) continue;
+    QueryChangeSink out(this, &q);
+    Status st = q.op->OnWatermark(watermark, &out);
+    ReportRefused(q);
+    if (!st.ok()) return out.sink_failed() ? st : st.WithContext(q.location);
+  }
+  return Status::OK();
 }
 
 Status Pipeline::OnProcessingTime(int64_t now_us) {

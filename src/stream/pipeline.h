@@ -58,10 +58,18 @@ struct PipelineSink {
 };
 
 struct PipelineSpec {
-  std::string name;  // the source's name
+  std::string name;  // the source's name ("a+b" for sources read together, MultiSource)
   std::unique_ptr<connectors::Source> source;
   std::vector<PipelineQuery> queries;
   std::vector<PipelineSink> sinks;
+  // Idle sources (the sources' `watermark.idle_timeout`): once the source has given no
+  // record for idle_timeout_us of wall-clock time (0 = never), every query gets
+  // OnWatermark(the largest event time read so far, at most the wall clock), so windows
+  // and joins waiting for data behind the delay close instead of waiting for the next
+  // record; once per idle period. Event time is read from watermark_columns[stream]
+  // (a TIMESTAMP column of that stream; -1 or absent: none).
+  std::vector<int> watermark_columns;
+  int64_t idle_timeout_us = 0;
 };
 
 struct PipelineOptions {
@@ -135,6 +143,9 @@ class Pipeline {
   Status RunQuery(PipelineQuery& q, const RecordBatch& input);
   Status RunOperator(PipelineQuery& q, int port, const RecordBatch& input);
   Status OnProcessingTime(int64_t now_us);
+  // The source has been idle for spec_.idle_timeout_us: every query's watermark moves to
+  // the largest event time read (PipelineSpec).
+  Status AdvanceIdleWatermark();
   Status FinishOperators();
   // Writes a query's output (rows, or changes when `ops` is non-null) to its sink.
   Status Deliver(PipelineQuery& q, const RecordBatchPtr& rows,
@@ -183,6 +194,8 @@ class Pipeline {
   int64_t next_checkpoint_id_ = 1;
   // A checkpoint that must be taken exactly after `forced_records_` records (id > 0):
   // some sink committed it already while another did not (crash between the two).
+  int64_t max_event_time_ = INT64_MIN;  // over watermark_columns, for idle timeouts
+  bool idle_advanced_ = false;          // the idle watermark was given this idle period
   int64_t forced_checkpoint_id_ = 0;
   int64_t forced_records_ = 0;
   bool forced_finished_ = false;  // it was taken after Finish: take it after Finish too

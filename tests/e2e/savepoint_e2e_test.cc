@@ -224,5 +224,48 @@ TEST(SavepointE2E, AChangeThatAltersTheStateIsRefusedSayingWhat) {
   EXPECT_EQ(undone.exit_code, 0) << undone.output;
 }
 
+// A stop with a savepoint keeps open windows open (they belong to the savepoint), which
+// shows what an idle source does: with `watermark.idle_timeout` the window the data left
+// behind the delay closes once the source is idle; without, it waits for more data.
+std::string IdleWindows(const TempDir& tmp, const std::string& name, const std::string& idle) {
+  const std::string project = tmp.str() + "/" + name;
+  fs::create_directories(project + "/data");
+  std::ofstream(project + "/sluice.yaml") << "name: idle\nrun:\n  checkpoint_interval: 200ms\n";
+  std::ofstream(project + "/data/clicks.csv")
+      << "usr,ts\nu1,2024-01-01 00:00:01\nu2,2024-01-01 00:00:05\nu1,2024-01-01 00:00:12\n";
+  fs::create_directories(project + "/sources");
+  fs::create_directories(project + "/streams");
+  std::ofstream(project + "/sources/clicks.yaml")
+      << "type: file\npath: data/clicks.csv\nfollow: true\npoll_interval: 50ms\n"
+         "watermark: {column: ts, delay: 5s" + idle + "}\ncolumns:\n"
+         "  - {name: usr, type: VARCHAR}\n  - {name: ts, type: TIMESTAMP}\n";
+  std::ofstream(project + "/streams/w.sql")
+      << "CREATE MATERIALIZED VIEW per_window AS\n"
+         "SELECT window_start, count(*) AS n FROM TUMBLE(clicks, ts, INTERVAL '10' SECOND)\n"
+         "GROUP BY window_start EMIT ON WINDOW CLOSE;\n";
+  {
+    BackgroundRun run(project, "--status off", tmp.str() + "/" + name + ".log");
+    EXPECT_TRUE(WaitForRun(project));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CommandResult save =
+        Sluice("savepoint " + Quote(tmp.str() + "/sp-" + name) + " --project " + Quote(project) + " --stop");
+    EXPECT_EQ(save.exit_code, 0) << save.output;
+    EXPECT_EQ(run.Wait(), 0) << run.output();
+  }
+  return Query(project, "SELECT window_start, n FROM per_window ORDER BY window_start");
+}
+
+TEST(SavepointE2E, AnIdleTimeoutClosesTheWindowsAnIdleSourceHolds) {
+  TempDir tmp;
+  // The newest event is :12, the watermark :07 (5 s delay): [:00, :10) is still open.
+  const std::string held = IdleWindows(tmp, "held", "");
+  EXPECT_EQ(held.find("2024-01-01 00:00:00"), std::string::npos) << held;
+  // Idle for 300 ms: the watermark moves to :12 and [:00, :10) closes with its 2 rows;
+  // [:10, :20) waits for data past :20.
+  const std::string closed = IdleWindows(tmp, "closed", ", idle_timeout: 300ms");
+  EXPECT_NE(closed.find("2024-01-01 00:00:00,2"), std::string::npos) << closed;
+  EXPECT_EQ(closed.find("2024-01-01 00:00:10"), std::string::npos) << closed;
+}
+
 }  // namespace
 }  // namespace sluice::e2e

@@ -235,6 +235,43 @@ TEST_F(PlanTest, CreateSourceInSqlDeclaresASourceWithItsWatermark) {
   EXPECT_EQ(streams[0].schema->ToString(), "usr VARCHAR NOT NULL, ts TIMESTAMP, amount INT64");
 }
 
+TEST_F(PlanTest, IdleTimeoutsAndWatermarkColumnsReachThePipeline) {
+  Write("data/clicks.csv", "usr,ts\nu1,2024-01-01 00:00:01\n");
+  Write("sources/views.yaml",
+        "type: file\npath: data/clicks.csv\nwatermark: {column: ts, delay: 1s, idle_timeout: 2m}\n"
+        "columns:\n  - {name: usr, type: VARCHAR}\n  - {name: ts, type: TIMESTAMP}\n");
+  Write("streams/a.sql",
+        "CREATE SOURCE clicks (usr VARCHAR, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '4' SECOND)\n"
+        "  WITH (connector = 'file', path = 'data/clicks.csv', idle_timeout = '30s');\n"
+        "CREATE MATERIALIZED VIEW j AS SELECT c.usr, v.ts FROM clicks AS c JOIN views AS v ON c.usr = v.usr;\n"
+        "CREATE MATERIALIZED VIEW o AS SELECT order_id FROM shop.orders;\n");
+  Diagnostics d;
+  ProjectPlan plan = Plan(&d);
+  ASSERT_FALSE(d.has_errors()) << d.ToString();
+  const stream::PipelineSpec* joined = nullptr;
+  const stream::PipelineSpec* shop = nullptr;
+  for (const auto& ps : plan.pipelines) (ps.name == "shop" ? shop : joined) = &ps;
+  ASSERT_TRUE(joined != nullptr && shop != nullptr);
+  EXPECT_EQ(joined->name, "views+clicks");  // YAML sources first, then CREATE SOURCE
+  EXPECT_EQ(joined->idle_timeout_us, 30'000'000);  // the smaller of the two
+  EXPECT_EQ(joined->watermark_columns, (std::vector<int>{1, 1}));
+  EXPECT_EQ(shop->idle_timeout_us, 0);  // no watermark declared: none
+  for (int c : shop->watermark_columns) EXPECT_EQ(c, -1);
+}
+
+TEST_F(PlanTest, AnIdleTimeoutNeedsAWatermark) {
+  Write("streams/a.sql",
+        "CREATE SOURCE c (ts TIMESTAMP) WITH (connector = 'file', path = 'x.csv', idle_timeout = '5s');\n");
+  Write("sources/y.yaml", "type: file\npath: y.csv\nwatermark: {column: ts, idle_timeout: -5s}\n");
+  Diagnostics d;
+  Plan(&d);
+  const std::string all = d.ToString();
+  EXPECT_NE(all.find("streams/a.sql:1:74: error: idle_timeout advances the watermark of an idle source, "
+                     "but CREATE SOURCE c declares no watermark"),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("sources/y.yaml:3:"), std::string::npos) << all;
+}
+
 TEST_F(PlanTest, CreateSourceMistakesPointAtTheStatement) {
   Write("streams/a.sql",
         "CREATE SOURCE shop (x BIGINT) WITH (connector = 'file', path = 'x.csv');\n"

@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <thread>
 
+#include "core/time.h"
 #include "stream/bad_record_log.h"
 
 namespace sluice::stream {
@@ -193,6 +197,120 @@ TEST(PipelineTest, StopFlagEndsTheRun) {
   ASSERT_TRUE(p.Run().ok());
   EXPECT_TRUE(log.ids.empty());
   EXPECT_TRUE(log.closed);
+}
+
+// ---- idle sources ----
+
+SchemaPtr TimedSchema() { return MakeSchema({{"id", DataType::Int64()}, {"ts", DataType::Timestamp()}}); }
+
+// Gives its batches, then is idle (never ends) until the run stops.
+class IdleAfterSource : public connectors::Source {
+ public:
+  explicit IdleAfterSource(std::vector<RecordBatchPtr> batches) : batches_(std::move(batches)) {
+    streams_.push_back({"", TimedSchema()});
+  }
+  const std::vector<connectors::StreamInfo>& streams() const override { return streams_; }
+  Status Open(const connectors::ConnectorContext&) override { return Status::OK(); }
+  Status Seek(const connectors::Position&) override { return Status::OK(); }
+  Result<connectors::ReadState> Next(std::vector<connectors::SourceBatch>* out, int64_t) override {
+    if (next_ == batches_.size()) return connectors::ReadState::kIdle;
+    out->push_back({0, batches_[next_++]});
+    return connectors::ReadState::kData;
+  }
+  connectors::Position CurrentPosition() const override { return {}; }
+  Status Close() override { return Status::OK(); }
+
+ private:
+  std::vector<connectors::StreamInfo> streams_;
+  std::vector<RecordBatchPtr> batches_;
+  size_t next_ = 0;
+};
+
+// Records the watermarks it is given.
+class WatermarkRecorder : public StreamOperator {
+ public:
+  WatermarkRecorder(std::vector<int64_t>* seen, std::atomic<int>* calls)
+      : seen_(seen), calls_(calls), schema_(TimedSchema()) {}
+  const SchemaPtr& output_schema() const override { return schema_; }
+  Status Apply(const RecordBatch&, ChangeSink*) override { return Status::OK(); }
+  Status OnWatermark(int64_t watermark, ChangeSink*) override {
+    seen_->push_back(watermark);
+    calls_->fetch_add(1);
+    return Status::OK();
+  }
+  Status Finish(ChangeSink*) override { return Status::OK(); }
+
+ private:
+  std::vector<int64_t>* seen_;
+  std::atomic<int>* calls_;
+  SchemaPtr schema_;
+};
+
+RecordBatchPtr TimedBatch(const std::vector<std::optional<int64_t>>& ts) {
+  BatchBuilder b(TimedSchema());
+  for (size_t i = 0; i < ts.size(); ++i) {
+    b.column(0)->Append<int64_t>(static_cast<int64_t>(i));
+    if (ts[i]) {
+      b.column(1)->Append<int64_t>(*ts[i]);
+    } else {
+      b.column(1)->AppendNull();
+    }
+  }
+  return b.Finish();
+}
+
+// Runs a pipeline over `batches` with an idle timeout of `idle_us` until `want`
+// watermarks were recorded (at most 20 s), then `linger_ms` more; returns them.
+std::vector<int64_t> IdleWatermarks(std::vector<RecordBatchPtr> batches, int64_t idle_us, int want,
+                                    int linger_ms) {
+  std::vector<int64_t> seen;
+  std::atomic<int> calls{0};
+  PipelineSpec spec;
+  spec.name = "idle";
+  spec.source = std::make_unique<IdleAfterSource>(std::move(batches));
+  spec.watermark_columns = {1};
+  spec.idle_timeout_us = idle_us;
+  PipelineQuery q;
+  q.name = "q";
+  q.location = "streams/q.sql:1:1";
+  q.op = std::make_unique<WatermarkRecorder>(&seen, &calls);
+  spec.queries.push_back(std::move(q));
+  PipelineOptions options;
+  options.idle_sleep_us = 1000;
+  std::atomic<bool> stop{false};
+  connectors::ConnectorContext ctx;
+  ctx.stop = &stop;
+  Pipeline p(std::move(spec), options);
+  EXPECT_TRUE(p.Open(ctx, nullptr).ok());
+  Status result;
+  std::thread runner([&] { result = p.Run(); });
+  // `seen` is written by the runner; read it only after stopping.
+  for (int i = 0; i < 2000 && calls.load() < want; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(linger_ms));
+  stop = true;
+  runner.join();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  return seen;
+}
+
+TEST(PipelineTest, AnIdleSourceAdvancesTheWatermarkToItsNewestEventOnce) {
+  const int64_t t0 = 1'700'000'000'000'000;  // in the past: not capped by the wall clock
+  std::vector<RecordBatchPtr> batches = {TimedBatch({t0 + 5, std::nullopt, t0 + 9}), TimedBatch({t0 + 7})};
+  // 20 ms idle timeout: one advance (not one per idle poll), to the newest event time
+  // (NULLs are no event time).
+  EXPECT_EQ(IdleWatermarks(batches, 20'000, 1, 200), (std::vector<int64_t>{t0 + 9}));
+  // Without an idle timeout the watermark stays where the data left it.
+  EXPECT_TRUE(IdleWatermarks(batches, 0, 0, 100).empty());
+  // Event times in the future are capped at the wall clock.
+  const int64_t future = NowMicros() + int64_t{3600} * 1'000'000;
+  std::vector<int64_t> capped = IdleWatermarks({TimedBatch({future})}, 20'000, 1, 200);
+  ASSERT_EQ(capped.size(), 1u);
+  EXPECT_LT(capped[0], future);
+  EXPECT_GT(capped[0], future - int64_t{7200} * 1'000'000);
+  // A source that never gave a timestamp advances nothing.
+  EXPECT_TRUE(IdleWatermarks({TimedBatch({std::nullopt})}, 20'000, 0, 100).empty());
 }
 
 TEST(SliceBatchTest, CopiesTheRange) {
