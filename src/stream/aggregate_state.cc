@@ -186,6 +186,62 @@ int64_t SignedMinMax(const Column& arg, const Column* filter, const int32_t* gid
   }
 }
 
+// The inline key of a fixed-width value (see distinct_set.h): its bytes, zero-extended.
+template <typename T>
+uint64_t KeyOf(T v) {
+  if constexpr (std::is_same_v<T, double>) {
+    return DoubleKey(v);
+  } else if constexpr (std::is_same_v<T, int32_t>) {
+    return static_cast<uint32_t>(v);
+  } else {
+    return static_cast<uint64_t>(v);
+  }
+}
+
+template <typename T, typename F>
+int64_t InlineValues(const Column& arg, const Column* filter, F&& f) {
+  const T* v = arg.values<T>();
+  return ForCountedRowsUntil(&arg, filter, arg.length(),
+                             [&](int64_t i) { return f(i, KeyOf(v[i])); });
+}
+
+// Append-only count(DISTINCT) of inline values: inserts each counted row's key into its
+// group's set, prefetching the slot of the row kAhead rows on (the sets of many groups
+// do not stay in cache, so the probes would otherwise wait on memory one by one).
+template <typename T>
+void InsertInlineValues(const Column& arg, const Column* filter, const int32_t* gid,
+                        AccumulatorColumn* a) {
+  constexpr int64_t kAhead = 8;
+  const T* v = arg.values<T>();
+  const int64_t n = arg.length();
+  DistinctSet* sets = a->distinct.data();
+  ForCountedRows(&arg, filter, n, [&](int64_t i) {
+    if (i + kAhead < n) sets[gid[i + kAhead]].Prefetch(KeyOf(v[i + kAhead]));
+    sets[gid[i]].Insert(KeyOf(v[i]), &a->heap_bytes);
+  });
+}
+
+// Calls f(i, key) for every counted row i until f returns false (returns that row, or
+// -1); key is the row's inline key (uint64_t), or its bytes (std::string_view) for
+// VARCHAR and INTERVAL. The type is dispatched once, outside the loop.
+template <typename F>
+int64_t ForDistinctValues(const Column& arg, const Column* filter, F&& f) {
+  switch (arg.type().id) {
+    case TypeId::kBoolean: return InlineValues<uint8_t>(arg, filter, f);
+    case TypeId::kInt32:
+    case TypeId::kDate: return InlineValues<int32_t>(arg, filter, f);
+    case TypeId::kDouble: return InlineValues<double>(arg, filter, f);
+    case TypeId::kInt64:
+    case TypeId::kDecimal:
+    case TypeId::kTimestamp: return InlineValues<int64_t>(arg, filter, f);
+    case TypeId::kVarchar:
+    case TypeId::kInterval: break;
+  }
+  const int width = arg.type().ByteWidth();
+  return ForCountedRowsUntil(&arg, filter, arg.length(),
+                             [&](int64_t i) { return f(i, CellBytes(arg, i, width)); });
+}
+
 template <typename T>
 void CompactVector(std::vector<T>* v, const std::vector<int32_t>& keep) {
   if (v->empty()) return;
@@ -197,8 +253,6 @@ void CompactVector(std::vector<T>* v, const std::vector<int32_t>& keep) {
 }
 
 }  // namespace
-
-size_t StringHash::operator()(std::string_view s) const { return HashString(s); }
 
 int64_t HllEstimate(const uint8_t* registers) {
   double sum = 0;
@@ -220,6 +274,7 @@ void AccumulatorColumn::AddGroup(const sql::AggregateInput& spec) {
     case AggregateKind::kCountStar:
     case AggregateKind::kCount: break;
     case AggregateKind::kCountDistinct:
+      SetDistinctMode(spec);
       if (retractable) {
         distinct_counts.emplace_back();
       } else {
@@ -253,6 +308,12 @@ void AccumulatorColumn::AddGroup(const sql::AggregateInput& spec) {
   }
 }
 
+void AccumulatorColumn::SetDistinctMode(const sql::AggregateInput& spec) {
+  const int width = spec.arg_type.ByteWidth();
+  distinct_width = spec.arg_type.IsVarLength() || width > 8 ? 0 : width;
+  distinct_double = spec.arg_type.id == TypeId::kDouble;
+}
+
 void AccumulatorColumn::Accumulate(const sql::AggregateInput& spec, const RecordBatch& prepared,
                                    const int32_t* gid) {
   const int64_t n = prepared.num_rows();
@@ -263,18 +324,27 @@ void AccumulatorColumn::Accumulate(const sql::AggregateInput& spec, const Record
     case AggregateKind::kCount:
       ForCountedRows(arg, filter, n, [&](int64_t i) { ++count[gid[i]]; });
       break;
-    case AggregateKind::kCountDistinct: {
-      const int width = arg->type().ByteWidth();
-      ForCountedRows(arg, filter, n, [&](int64_t i) {
-        DistinctSet& set = distinct[gid[i]];
-        const std::string_view v = CellBytes(*arg, i, width);
-        if (set.find(v) == set.end()) {
-          set.emplace(v);
-          heap_bytes += EntryBytes(v);
+    case AggregateKind::kCountDistinct:
+      switch (arg->type().id) {
+        case TypeId::kBoolean: InsertInlineValues<uint8_t>(*arg, filter, gid, this); return;
+        case TypeId::kInt32:
+        case TypeId::kDate: InsertInlineValues<int32_t>(*arg, filter, gid, this); return;
+        case TypeId::kDouble: InsertInlineValues<double>(*arg, filter, gid, this); return;
+        case TypeId::kInt64:
+        case TypeId::kDecimal:
+        case TypeId::kTimestamp: InsertInlineValues<int64_t>(*arg, filter, gid, this); return;
+        case TypeId::kVarchar:
+        case TypeId::kInterval: break;
+      }
+      ForDistinctValues(*arg, filter, [&](int64_t i, auto key) {
+        if constexpr (std::is_same_v<decltype(key), uint64_t>) {
+          distinct[gid[i]].Insert(key, &heap_bytes);
+        } else {
+          distinct[gid[i]].InsertBytes(key, &heap_bytes);
         }
+        return true;
       });
       break;
-    }
     case AggregateKind::kSum:
     case AggregateKind::kAvg:
       switch (arg->type().id) {
@@ -307,13 +377,18 @@ int64_t AccumulatorColumn::AccumulateSigned(const sql::AggregateInput& spec,
     case AggregateKind::kCount:
       return ForCountedRowsUntil(arg, filter, n,
                                  [&](int64_t i) { return (count[gid[i]] += sign[i]) >= 0; });
-    case AggregateKind::kCountDistinct: {
-      const int width = arg->type().ByteWidth();
-      return ForCountedRowsUntil(arg, filter, n, [&](int64_t i) {
-        return AddToMultiset(distinct_counts[gid[i]], CellBytes(*arg, i, width), sign[i],
-                             &heap_bytes);
+    case AggregateKind::kCountDistinct:
+      return ForDistinctValues(*arg, filter, [&](int64_t i, auto key) {
+        DistinctCounts& set = distinct_counts[gid[i]];
+        if constexpr (std::is_same_v<decltype(key), uint64_t>) {
+          if (sign[i] < 0) return set.Retract(key, &heap_bytes);
+          set.Insert(key, &heap_bytes);
+        } else {
+          if (sign[i] < 0) return set.RetractBytes(key, &heap_bytes);
+          set.InsertBytes(key, &heap_bytes);
+        }
+        return true;
       });
-    }
     case AggregateKind::kSum:
     case AggregateKind::kAvg:
       switch (arg->type().id) {
@@ -338,7 +413,7 @@ int64_t AccumulatorColumn::AccumulateSigned(const sql::AggregateInput& spec,
 
 void AccumulatorColumn::ReleaseGroup(int32_t g) {
   const size_t i = static_cast<size_t>(g);
-  if (i < distinct_counts.size()) distinct_counts[i] = DistinctCounts();
+  if (i < distinct_counts.size()) distinct_counts[i].Clear(&heap_bytes);
   if (i < dsum.size()) dsum[i] = 0;
 }
 
@@ -368,17 +443,13 @@ int64_t AccumulatorColumn::GroupHeapBytes(int32_t g) const {
   const size_t i = static_cast<size_t>(g);
   int64_t b = 0;
   if (i < sval.size()) b += StringHeapBytes(sval[i]);
-  if (i < distinct.size()) {
-    for (const std::string& s : distinct[i]) b += EntryBytes(std::string_view(s));
-  }
+  if (i < distinct.size()) b += distinct[i].HeapBytes();
   if (i < imulti.size()) b += static_cast<int64_t>(imulti[i].size()) * EntryBytes(int64_t{0});
   if (i < dmulti.size()) b += static_cast<int64_t>(dmulti[i].size()) * EntryBytes(0.0);
   if (i < smulti.size()) {
     for (const auto& e : smulti[i]) b += EntryBytes(std::string_view(e.first));
   }
-  if (i < distinct_counts.size()) {
-    for (const auto& e : distinct_counts[i]) b += EntryBytes(std::string_view(e.first));
-  }
+  if (i < distinct_counts.size()) b += distinct_counts[i].HeapBytes();
   return b;
 }
 
@@ -398,19 +469,37 @@ int64_t AccumulatorColumn::MemoryBytes() const {
 
 Status AccumulatorColumn::AppendResults(const sql::AggregateInput& spec,
                                         const std::vector<int32_t>& groups, Column* out) const {
+  // The counts (never NULL): one bulk resize, then a plain loop per kind.
+  const auto append_counts = [&](auto&& value_of) {
+    const int64_t start = out->length();
+    out->ResizeFixed(start + static_cast<int64_t>(groups.size()));
+    int64_t* v = out->mutable_values<int64_t>() + start;
+    for (size_t j = 0; j < groups.size(); ++j) v[j] = value_of(groups[j]);
+  };
+  switch (spec.kind) {
+    case AggregateKind::kCountStar:
+    case AggregateKind::kCount: append_counts([&](int32_t g) { return count[g]; }); break;
+    case AggregateKind::kCountDistinct:
+      if (retractable) {
+        append_counts([&](int32_t g) { return distinct_counts[g].size(); });
+      } else {
+        append_counts([&](int32_t g) { return distinct[g].size(); });
+      }
+      break;
+    case AggregateKind::kApproxCountDistinct:
+      append_counts([&](int32_t g) {
+        return HllEstimate(hll.data() + static_cast<size_t>(g) * kHllRegisters);
+      });
+      break;
+    default: return AppendValueResults(spec, groups, out);
+  }
+  return Status::OK();
+}
+
+Status AccumulatorColumn::AppendValueResults(const sql::AggregateInput& spec,
+                                             const std::vector<int32_t>& groups,
+                                             Column* out) const {
   for (const int32_t g : groups) {
-    switch (spec.kind) {
-      case AggregateKind::kCountStar:
-      case AggregateKind::kCount: out->Append<int64_t>(count[g]); continue;
-      case AggregateKind::kCountDistinct:
-        out->Append<int64_t>(static_cast<int64_t>(retractable ? distinct_counts[g].size()
-                                                              : distinct[g].size()));
-        continue;
-      case AggregateKind::kApproxCountDistinct:
-        out->Append<int64_t>(HllEstimate(hll.data() + static_cast<size_t>(g) * kHllRegisters));
-        continue;
-      default: break;
-    }
     if (count[g] == 0) {
       out->AppendNull();
       continue;

@@ -8,24 +8,15 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "core/column.h"
 #include "sql/compiled_aggregate.h"
+#include "stream/distinct_set.h"
 
 namespace sluice::stream {
 
 __extension__ typedef __int128 Int128;
-
-// Hash and equality for a set of strings that can be probed with a string_view
-// (no allocation for values already seen).
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const;
-};
-using DistinctSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 
 // A total order on doubles (NaN after every number) so that they can key a std::map.
 struct DoubleLess {
@@ -38,8 +29,6 @@ struct DoubleLess {
 using IntMultiset = std::map<int64_t, int64_t>;
 using DoubleMultiset = std::map<double, int64_t, DoubleLess>;
 using StringMultiset = std::map<std::string, int64_t, std::less<>>;
-// Retractable count(DISTINCT): value bytes -> how many counted rows hold it.
-using DistinctCounts = std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>>;
 
 // One aggregate's accumulators, one slot per group id. Which arrays are used depends
 // on the aggregate (see sql::AggregateInput) and on the mode:
@@ -50,8 +39,9 @@ using DistinctCounts = std::unordered_map<std::string, int64_t, StringHash, std:
 //    (BOOLEAN/INT32/DATE/INT64/TIMESTAMP/DECIMAL widened to int64, DOUBLE, VARCHAR);
 //    retractable mode keeps instead an ordered multiset per group in imulti/dmulti/smulti
 //    (a heap node per distinct value per group);
-//  - count(DISTINCT): a set of the values' bytes per group (distinct), or in retractable
-//    mode value -> count (distinct_counts); a heap node per distinct value per group;
+//  - count(DISTINCT): a flat set of the values per group (distinct), or in retractable
+//    mode value -> count (distinct_counts); see distinct_set.h. Fixed-width arguments of
+//    up to 8 bytes are kept as 64-bit keys (distinct_width), others as bytes;
 //  - approx_count_distinct: a HyperLogLog sketch of sql::kHllRegisters one-byte
 //    registers per group, in one flat array (hll, group g at g * kHllRegisters).
 struct AccumulatorColumn {
@@ -69,6 +59,11 @@ struct AccumulatorColumn {
   std::vector<StringMultiset> smulti;
   std::vector<DistinctCounts> distinct_counts;
   std::vector<uint8_t> hll;
+  // count(DISTINCT) only, set by AddGroup / SetDistinctMode: the argument's byte width
+  // when its values are inline 64-bit keys (1..8), 0 when they are kept as bytes
+  // (VARCHAR, INTERVAL); distinct_double: the argument is DOUBLE (keys normalized).
+  int distinct_width = 0;
+  bool distinct_double = false;
   // Estimated heap bytes held by the per-group containers and strings above (their
   // entries, not the arrays themselves), kept up to date as values come and go; see
   // MemoryBytes. An estimate: node sizes are typical libstdc++ figures.
@@ -76,6 +71,9 @@ struct AccumulatorColumn {
 
   // Adds a slot for a new group.
   void AddGroup(const sql::AggregateInput& spec);
+  // Sets distinct_width / distinct_double from the aggregate (AddGroup does it; a
+  // restore calls it before reading sets).
+  void SetDistinctMode(const sql::AggregateInput& spec);
   // Append-only mode: folds the rows of `prepared` into groups `gid[i]` (one per row).
   // Cannot fail.
   void Accumulate(const sql::AggregateInput& spec, const RecordBatch& prepared,
@@ -102,6 +100,11 @@ struct AccumulatorColumn {
   // when a sum does not fit its result type (OutOfRange, naming the aggregate).
   Status AppendResults(const sql::AggregateInput& spec, const std::vector<int32_t>& groups,
                        Column* out) const;
+
+ private:
+  // AppendResults of sum, avg, min and max (NULL for a group without counted rows).
+  Status AppendValueResults(const sql::AggregateInput& spec, const std::vector<int32_t>& groups,
+                            Column* out) const;
 };
 
 // Estimated heap bytes of one entry of a per-group container (tree or hash node with

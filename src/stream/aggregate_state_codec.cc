@@ -1,5 +1,7 @@
 #include "stream/aggregate_state_codec.h"
 
+#include <bit>
+
 #include "stream/group_aggregate.h"
 
 namespace sluice::stream {
@@ -88,6 +90,74 @@ Status ReadCounts(StateReader* in, std::vector<Map>* v) {
   });
 }
 
+// count(DISTINCT) sets keep the format of the node-based sets they replaced: per set its
+// size, then per value its bytes as a string (an inline key's `width` low bytes), then
+// in a counted set the value's count.
+template <bool kCounted>
+void WriteDistinct(const FlatDistinct<kCounted>& set, int width, StateWriter* out) {
+  out->WriteU64(static_cast<uint64_t>(set.size()));
+  const auto write = [out](std::string_view v, int64_t count) {
+    out->WriteString(v);
+    if constexpr (kCounted) out->WriteI64(count);
+  };
+  if (width > 0) {
+    set.ForEach([&](uint64_t key, int64_t count) {
+      write(std::string_view(reinterpret_cast<const char*>(&key), static_cast<size_t>(width)),
+            count);
+    });
+  } else {
+    set.ForEachBytes(write);
+  }
+}
+
+// Reads what WriteDistinct wrote into an empty `set` of aggregate column `a`. The caller
+// recounts heap bytes.
+template <bool kCounted>
+Status ReadDistinct(StateReader* in, const AccumulatorColumn& a, FlatDistinct<kCounted>* set) {
+  uint64_t n = 0;
+  SLUICE_RETURN_NOT_OK(in->ReadCount(&n, 8));
+  std::string v;
+  int64_t heap_bytes = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    SLUICE_RETURN_NOT_OK(in->ReadString(&v));
+    int64_t count = 1;
+    if constexpr (kCounted) {
+      SLUICE_RETURN_NOT_OK(in->ReadI64(&count));
+      if (count <= 0) return in->Corrupt("bad value count " + std::to_string(count));
+    }
+    if (a.distinct_width == 0) {
+      set->AddBytes(v, count, &heap_bytes);
+      continue;
+    }
+    if (v.size() != static_cast<size_t>(a.distinct_width)) {
+      return in->Corrupt("a count(DISTINCT) value of " + std::to_string(v.size()) +
+                         " bytes, expected " + std::to_string(a.distinct_width));
+    }
+    uint64_t key = InlineKey(v.data(), a.distinct_width);
+    if (a.distinct_double) key = DoubleKey(std::bit_cast<double>(key));
+    set->Add(key, count, &heap_bytes);
+  }
+  return Status::OK();
+}
+
+template <bool kCounted>
+void WriteDistinctSets(const std::vector<FlatDistinct<kCounted>>& v, int width,
+                       StateWriter* out) {
+  out->WriteU64(v.size());
+  for (const auto& set : v) WriteDistinct(set, width, out);
+}
+
+template <bool kCounted>
+Status ReadDistinctSets(StateReader* in, const AccumulatorColumn& a,
+                        std::vector<FlatDistinct<kCounted>>* v) {
+  uint64_t n = 0;
+  SLUICE_RETURN_NOT_OK(in->ReadCount(&n, 8));
+  v->clear();
+  v->resize(n);
+  for (auto& set : *v) SLUICE_RETURN_NOT_OK(ReadDistinct(in, a, &set));
+  return Status::OK();
+}
+
 }  // namespace
 
 void WriteAccumulators(const AccumulatorColumn& a, StateWriter* out) {
@@ -98,33 +168,29 @@ void WriteAccumulators(const AccumulatorColumn& a, StateWriter* out) {
   out->WriteVector(a.ival);
   out->WriteVector(a.dval);
   WriteStrings(a.sval, out);
-  WriteMaps(a.distinct, out, [out](const std::string& s) { out->WriteString(s); });
+  WriteDistinctSets(a.distinct, a.distinct_width, out);
   WriteCounts(a.imulti, out);
   WriteCounts(a.dmulti, out);
   WriteCounts(a.smulti, out);
-  WriteCounts(a.distinct_counts, out);
+  WriteDistinctSets(a.distinct_counts, a.distinct_width, out);
   out->WriteVector(a.hll);
 }
 
 Status ReadAccumulators(const sql::AggregateInput& spec, int32_t num_groups, StateReader* in,
                         AccumulatorColumn* a) {
   SLUICE_RETURN_NOT_OK(in->ExpectTag("acc"));
+  if (spec.kind == sql::AggregateKind::kCountDistinct) a->SetDistinctMode(spec);
   SLUICE_RETURN_NOT_OK(in->ReadVector(&a->count));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&a->isum));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&a->dsum));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&a->ival));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&a->dval));
   SLUICE_RETURN_NOT_OK(ReadStrings(in, &a->sval));
-  SLUICE_RETURN_NOT_OK(ReadMaps(in, &a->distinct, [in](DistinctSet* set) {
-    std::string s;
-    SLUICE_RETURN_NOT_OK(in->ReadString(&s));
-    set->insert(std::move(s));
-    return Status::OK();
-  }));
+  SLUICE_RETURN_NOT_OK(ReadDistinctSets(in, *a, &a->distinct));
   SLUICE_RETURN_NOT_OK(ReadCounts(in, &a->imulti));
   SLUICE_RETURN_NOT_OK(ReadCounts(in, &a->dmulti));
   SLUICE_RETURN_NOT_OK(ReadCounts(in, &a->smulti));
-  SLUICE_RETURN_NOT_OK(ReadCounts(in, &a->distinct_counts));
+  SLUICE_RETURN_NOT_OK(ReadDistinctSets(in, *a, &a->distinct_counts));
   SLUICE_RETURN_NOT_OK(in->ReadVector(&a->hll));
   // Which arrays a group uses: those a fresh group of this aggregate gets.
   AccumulatorColumn probe;
@@ -189,14 +255,11 @@ void WriteGroupAccumulators(const AccumulatorColumn& a, int32_t group, StateWrit
   if (g < a.ival.size()) out->WriteI64(a.ival[g]);
   if (g < a.dval.size()) out->WriteDouble(a.dval[g]);
   if (g < a.sval.size()) out->WriteString(a.sval[g]);
-  if (g < a.distinct.size()) {
-    out->WriteU64(a.distinct[g].size());
-    for (const std::string& s : a.distinct[g]) out->WriteString(s);
-  }
+  if (g < a.distinct.size()) WriteDistinct(a.distinct[g], a.distinct_width, out);
   WriteGroupCounts(a.imulti, g, out);
   WriteGroupCounts(a.dmulti, g, out);
   WriteGroupCounts(a.smulti, g, out);
-  WriteGroupCounts(a.distinct_counts, g, out);
+  if (g < a.distinct_counts.size()) WriteDistinct(a.distinct_counts[g], a.distinct_width, out);
   if (g * sql::kHllRegisters < a.hll.size()) {
     out->Raw(a.hll.data() + g * sql::kHllRegisters, sql::kHllRegisters);
   }
@@ -211,21 +274,14 @@ Status ReadGroupAccumulators(StateReader* in, int32_t group, AccumulatorColumn* 
   if (g < a->ival.size()) SLUICE_RETURN_NOT_OK(in->ReadI64(&a->ival[g]));
   if (g < a->dval.size()) SLUICE_RETURN_NOT_OK(in->ReadDouble(&a->dval[g]));
   if (g < a->sval.size()) SLUICE_RETURN_NOT_OK(in->ReadString(&a->sval[g]));
-  if (g < a->distinct.size()) {
-    uint64_t n = 0;
-    SLUICE_RETURN_NOT_OK(in->ReadCount(&n, 8));
-    DistinctSet& set = a->distinct[g];
-    set.clear();
-    for (uint64_t i = 0; i < n; ++i) {
-      std::string s;
-      SLUICE_RETURN_NOT_OK(in->ReadString(&s));
-      set.insert(std::move(s));
-    }
-  }
+  // The slot is fresh from AddGroup (empty sets): heap bytes are added below.
+  if (g < a->distinct.size()) SLUICE_RETURN_NOT_OK(ReadDistinct(in, *a, &a->distinct[g]));
   SLUICE_RETURN_NOT_OK(ReadGroupCounts(in, g, &a->imulti));
   SLUICE_RETURN_NOT_OK(ReadGroupCounts(in, g, &a->dmulti));
   SLUICE_RETURN_NOT_OK(ReadGroupCounts(in, g, &a->smulti));
-  SLUICE_RETURN_NOT_OK(ReadGroupCounts(in, g, &a->distinct_counts));
+  if (g < a->distinct_counts.size()) {
+    SLUICE_RETURN_NOT_OK(ReadDistinct(in, *a, &a->distinct_counts[g]));
+  }
   if (g * sql::kHllRegisters < a->hll.size()) {
     SLUICE_RETURN_NOT_OK(in->Raw(a->hll.data() + g * sql::kHllRegisters, sql::kHllRegisters));
   }
