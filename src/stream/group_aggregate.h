@@ -75,8 +75,18 @@ class GroupAggregate final : public StreamOperator {
   // Apply for a batch already through query->Prepare. With `out` null the state is
   // updated and nothing is emitted (EMIT ON WINDOW CLOSE collects until EmitFinal).
   Status ApplyPrepared(const RecordBatch& prepared, ChangeSink* out);
-  // Emits +I for every group that passes HAVING (the final rows of a closed window).
-  Status EmitFinal(ChangeSink* out);
+  // ApplyPrepared(prepared, nullptr) for a fresh keyed append-only operator (kMemory)
+  // when the caller knows the groups: row i belongs to group row_group[i] in
+  // [0, groups), every group has rows, rows of one group have equal keys and different
+  // groups differ in keys (not checked). Skips hashing the rows. Internal when the
+  // operator is not fresh, keyed and append-only, or a group has no row.
+  Status ApplyGrouped(const RecordBatch& prepared, const int32_t* row_group, int32_t groups);
+  // Emits +I for every group that passes HAVING (the final rows of a closed window), in
+  // group order. With `row_groups`, also the group of each emitted row.
+  Status EmitFinal(ChangeSink* out, std::vector<int32_t>* row_groups = nullptr);
+  // After ApplyPrepared/Apply: the group of each row of that batch (groups are numbered
+  // 0.. in order of first appearance). Valid until the next call.
+  const std::vector<int32_t>& batch_groups() const { return gid_; }
 
   // Groups held, including tombstones of retracted groups not yet rebuilt away.
   int64_t num_groups() const { return state_.num_groups; }
@@ -146,12 +156,14 @@ class GroupAggregate final : public StreamOperator {
   bool retractable_ = false;
   std::string unretractable_;  // the first aggregate that cannot retract, or empty
   GroupAggregateState state_;  // everything that must survive a restart
+  std::vector<int> key_width_;  // per key column: its value width, 0 for VARCHAR
   // Scratch, per batch.
   std::vector<uint64_t> hashes_;
   std::vector<int32_t> gid_;
   std::vector<int8_t> sign_;
   std::vector<int32_t> touched_;
   std::vector<int32_t> old_groups_;  // touched groups that were visible before the batch
+  std::vector<int32_t>* emitted_groups_ = nullptr;  // EmitFinal's row_groups, during it
   std::vector<uint32_t> touch_epoch_;  // per group: the batch that last touched it
   uint32_t epoch_ = 0;
   std::vector<std::shared_ptr<Column>> frame_;

@@ -27,18 +27,6 @@ bool KeyTypesJoin(const DataType& a, const DataType& b) {
   return a == b || (integer(a.id) && integer(b.id));
 }
 
-// Marks the columns `e` reads; false when one is out of range.
-bool MarkColumns(const sql::BoundExpr& e, std::vector<bool>* used) {
-  if (e.op == sql::BoundOp::kColumn) {
-    if (e.column < 0 || static_cast<size_t>(e.column) >= used->size()) return false;
-    (*used)[static_cast<size_t>(e.column)] = true;
-  }
-  for (const auto& a : e.args) {
-    if (!MarkColumns(*a, used)) return false;
-  }
-  return true;
-}
-
 Status CheckTimestampColumn(const Schema& schema, int col, const char* what) {
   if (col < 0) return Status::OK();
   if (col >= schema.num_fields()) {
@@ -50,6 +38,18 @@ Status CheckTimestampColumn(const Schema& schema, int col, const char* what) {
                            "' must be TIMESTAMP, not " + schema.field(col).type.ToString());
   }
   return Status::OK();
+}
+
+template <typename T>
+bool CompareValues(sql::BoundOp op, T x, T y) {
+  switch (op) {
+    case sql::BoundOp::kEq: return x == y;
+    case sql::BoundOp::kNe: return x != y;
+    case sql::BoundOp::kLt: return x < y;
+    case sql::BoundOp::kLe: return x <= y;
+    case sql::BoundOp::kGt: return x > y;
+    default: return x >= y;
+  }
 }
 
 // Appends idx[0..n) of `src` to `dst`, a NULL where idx is -1.
@@ -127,12 +127,7 @@ Result<std::unique_ptr<HashJoin>> HashJoin::Make(HashJoinOptions o, const sql::E
       return ctx.Invalid(o.residual->pos, "the join condition must be BOOLEAN, not " +
                                               o.residual->type.ToString());
     }
-    j->residual_uses_.assign(static_cast<size_t>(j->output_schema_->num_fields()), false);
-    if (!MarkColumns(*o.residual, &j->residual_uses_)) {
-      return Status::Invalid("the join condition reads a column outside the joined inputs");
-    }
-    sql::ExpressionCompiler compiler(ctx);
-    SLUICE_ASSIGN_OR_RETURN(j->residual_, compiler.Compile(*o.residual));
+    SLUICE_RETURN_NOT_OK(j->CompileResidual(std::move(o.residual), ctx));
   }
   j->schema_[0] = std::move(o.left_schema);
   j->schema_[1] = std::move(o.right_schema);
@@ -334,16 +329,7 @@ Status HashJoin::RemoveRun(int port, const RecordBatch& in, ChangeSink* out) {
   for (int32_t i : run_) {
     const auto ui = static_cast<size_t>(i);
     if (keys_in_.null[ui]) continue;  // never stored: only a LEFT join's padded row to retract
-    const std::string_view key(reinterpret_cast<const char*>(keys_in_.key(i)), keys_in_.key_size(i));
-    int32_t j = side.Head(keys_in_.hashes[ui], key);
-    for (; j >= 0; j = side.next[static_cast<size_t>(j)]) {
-      if (side.row_hash[static_cast<size_t>(j)] != row_hash_[ui]) continue;
-      bool same = true;
-      for (int c = 0; c < in.num_columns() && same; ++c) {
-        same = CellsIdentical(*side.columns[static_cast<size_t>(c)], j, in.column(c), i);
-      }
-      if (same) break;
-    }
+    const int32_t j = side.FindIdentical(row_hash_[ui], in, i);
     if (j < 0) {
       refused_[ui] = 1;
       refused_list_.emplace_back(i, "late: no identical row to retract in the join state (it "
@@ -370,6 +356,8 @@ Status HashJoin::ProbeRun(int port, const RecordBatch& in, bool insert, ChangeSi
   const int64_t* tin = bounded_ ? in.column(time_col_[port]).values<int64_t>() : nullptr;
   const int64_t* tst =
       bounded_ ? other.columns[static_cast<size_t>(time_col_[1 - port])]->values<int64_t>() : nullptr;
+  ResolveInline(port, in);
+  const bool checks = !inline_run_.empty();
   for (int32_t i : run_) {
     const auto ui = static_cast<size_t>(i);
     if (keys_in_.null[ui] || refused_[ui]) continue;
@@ -381,6 +369,7 @@ Status HashJoin::ProbeRun(int port, const RecordBatch& in, bool insert, ChangeSi
                                      : static_cast<__int128>(tin[i]) - tst[j];
         if (d < lower_ || d > upper_) continue;
       }
+      if (checks && !PassInline(i, j)) continue;
       pair_in_.push_back(i);
       pair_store_.push_back(j);
       if (pair_in_.size() >= kPairChunk) SLUICE_RETURN_NOT_OK(FlushPairs(port, in, insert, out));
@@ -388,6 +377,37 @@ Status HashJoin::ProbeRun(int port, const RecordBatch& in, bool insert, ChangeSi
   }
   if (!pair_in_.empty()) SLUICE_RETURN_NOT_OK(FlushPairs(port, in, insert, out));
   return Status::OK();
+}
+
+void HashJoin::ResolveInline(int port, const RecordBatch& in) {
+  inline_run_.clear();
+  const int nl = schema_[0]->num_fields();
+  const JoinSide& other = state_.side(1 - port);
+  const auto operand = [&](int c, bool* from_input) -> const Column* {
+    const int side = c < nl ? 0 : 1;
+    const int col = side == 0 ? c : c - nl;
+    *from_input = side == port;
+    return *from_input ? &in.column(col) : other.columns[static_cast<size_t>(col)].get();
+  };
+  for (const InlineCompare& c : inline_) {
+    InlineOperands r;
+    r.op = c.op;
+    r.wide = c.wide;
+    r.a = operand(c.a, &r.a_input);
+    r.b = operand(c.b, &r.b_input);
+    inline_run_.push_back(r);
+  }
+}
+
+bool HashJoin::PassInline(int32_t i, int32_t j) const {
+  for (const InlineOperands& c : inline_run_) {
+    const int64_t ra = c.a_input ? i : j, rb = c.b_input ? i : j;
+    if (c.a->IsNull(ra) || c.b->IsNull(rb)) return false;  // NULL is not TRUE
+    const bool pass = c.wide ? CompareValues(c.op, c.a->values<int64_t>()[ra], c.b->values<int64_t>()[rb])
+                             : CompareValues(c.op, c.a->values<int32_t>()[ra], c.b->values<int32_t>()[rb]);
+    if (!pass) return false;
+  }
+  return true;
 }
 
 Status HashJoin::FilterResidual(int port, const RecordBatch& in) {

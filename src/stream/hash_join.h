@@ -30,6 +30,11 @@
 // batch was applied, so the pipeline cannot retry it row by row).
 // Cost: each input row costs its key lookup plus its candidate partners (same key, then
 // time bounds); a join without keys (time bounds only) scans the other side's rows.
+// Residual conjuncts that compare two columns of one integer-like type (INT32, DATE,
+// INT64, TIMESTAMP, DECIMAL; a TIMESTAMP column may carry + INTERVAL '0', as time bounds
+// turned residual do) are checked inline on each candidate; the other conjuncts are
+// evaluated vectorized on the candidates that pass them. A retraction finds its stored
+// row through a row-hash index (hash_join_state.h), not by scanning its key's rows.
 // Not thread-safe.
 #pragma once
 
@@ -115,7 +120,14 @@ class HashJoin final : public StreamOperator {
   // flushing through FlushPairs.
   Status ProbeRun(int port, const RecordBatch& in, bool insert, ChangeSink* out);
   Status FlushPairs(int port, const RecordBatch& in, bool insert, ChangeSink* out);
+  // Splits `residual` (BOOLEAN, over left ++ right) into inline_ and residual_
+  // (hash_join_residual.cc); Invalid when it reads a column outside the inputs.
+  Status CompileResidual(sql::BoundExprPtr residual, const sql::ErrorContext& ctx);
   Status FilterResidual(int port, const RecordBatch& in);
+  // Resolves inline_ against the input batch (port) and the other side's columns.
+  void ResolveInline(int port, const RecordBatch& in);
+  // Whether input row i and stored row j pass every inline conjunct.
+  bool PassInline(int32_t i, int32_t j) const;
   // Output rows: left source row, right source row (-1 = NULLs).
   void Push(warehouse::ChangeOp op, int32_t left, int32_t right);
   Status FlushOutput(ChangeSink* out);
@@ -132,7 +144,24 @@ class HashJoin final : public StreamOperator {
   int64_t delay_ = 0;
   SchemaPtr schema_[2];
   SchemaPtr output_schema_;
-  sql::KernelPtr residual_;
+  // A conjunct of the ON condition checked inline while probing: column a `op` column b
+  // (indexes into left ++ right), both of one integer-like type, 64-bit when `wide`.
+  struct InlineCompare {
+    sql::BoundOp op = sql::BoundOp::kEq;
+    int a = -1, b = -1;
+    bool wide = true;
+  };
+  // InlineCompare resolved for one batch: each operand's column and whether it is read at
+  // the input row (else at the stored row).
+  struct InlineOperands {
+    sql::BoundOp op = sql::BoundOp::kEq;
+    const Column* a = nullptr;
+    const Column* b = nullptr;
+    bool a_input = false, b_input = false, wide = true;
+  };
+  std::vector<InlineCompare> inline_;
+  std::vector<InlineOperands> inline_run_;
+  sql::KernelPtr residual_;  // the conjuncts not in inline_, or null
   std::vector<bool> residual_uses_;  // per output column
   HashJoinState state_;
 

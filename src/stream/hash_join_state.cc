@@ -174,7 +174,58 @@ void JoinSide::Append(const RecordBatch& batch, const int32_t* rows, int64_t n,
       std::push_heap(expiry_heap.begin(), expiry_heap.end(), std::greater<>());
     }
     ++live_rows;
+    if (!row_index.empty()) IndexRow(row);
   }
+}
+
+void JoinSide::BuildRowIndex() {
+  size_t size = 64;
+  while (size < static_cast<size_t>(live_rows + 1) * 2) size *= 2;
+  row_index.assign(size, RowIndexEntry{});
+  row_index_used = 0;
+  row_next.assign(alive.size(), -1);
+  for (int64_t r = 0; r < slots(); ++r) {
+    if (alive[static_cast<size_t>(r)]) IndexRow(static_cast<int32_t>(r));
+  }
+}
+
+void JoinSide::IndexRow(int32_t row) {
+  if (static_cast<size_t>(row_index_used + 1) * 4 > row_index.size() * 3) {
+    BuildRowIndex();  // also chains `row` when it is alive (it is: just appended)
+    return;
+  }
+  if (row_next.size() <= static_cast<size_t>(row)) row_next.resize(static_cast<size_t>(row) + 1, -1);
+  const uint64_t h = row_hash[static_cast<size_t>(row)];
+  const size_t mask = row_index.size() - 1;
+  size_t i = h & mask;
+  while (row_index[i].head >= 0 && row_index[i].hash != h) i = (i + 1) & mask;
+  RowIndexEntry& e = row_index[i];
+  row_next[static_cast<size_t>(row)] = -1;
+  if (e.head < 0) {
+    e = RowIndexEntry{h, row, row};
+    ++row_index_used;
+  } else {
+    row_next[static_cast<size_t>(e.tail)] = row;
+    e.tail = row;
+  }
+}
+
+int32_t JoinSide::FindIdentical(uint64_t hash, const RecordBatch& batch, int64_t row) {
+  if (live_rows == 0) return -1;
+  if (row_index.empty()) BuildRowIndex();
+  const size_t mask = row_index.size() - 1;
+  size_t i = hash & mask;
+  while (row_index[i].head >= 0 && row_index[i].hash != hash) i = (i + 1) & mask;
+  for (int32_t j = row_index[i].head; j >= 0; j = row_next[static_cast<size_t>(j)]) {
+    const auto uj = static_cast<size_t>(j);
+    if (!alive[uj] || row_hash[uj] != hash) continue;
+    bool same = true;
+    for (size_t c = 0; c < columns.size() && same; ++c) {
+      same = CellsIdentical(*columns[c], j, batch.column(static_cast<int>(c)), row);
+    }
+    if (same) return j;
+  }
+  return -1;
 }
 
 void JoinSide::Remove(int32_t row) {
@@ -267,6 +318,7 @@ void JoinSide::Compact() {
     }
   }
   std::make_heap(expiry_heap.begin(), expiry_heap.end(), std::greater<>());
+  if (!row_index.empty()) BuildRowIndex();
 }
 
 }  // namespace sluice::stream

@@ -87,8 +87,27 @@ struct JoinSide {
   // Drops tombstones when they are at least 1024 and outnumber the live rows (row ids
   // change). Returns whether it compacted.
   bool MaybeCompact();
+  // The first live row (in arrival order) with row hash `hash` whose cells are identical
+  // to `batch` row `row` (same columns as this side), or -1. Uses the row index (below),
+  // built on the first call; costs the rows sharing that row hash, not the key's rows.
+  int32_t FindIdentical(uint64_t hash, const RecordBatch& batch, int64_t row);
+
+  // Derived, not checkpointed (a restored side starts without it and builds it on the
+  // first FindIdentical): row hash -> the rows with that hash, chained in arrival order
+  // through row_next. Removed rows stay chained until the side compacts or the index
+  // grows; lookups skip them.
+  struct RowIndexEntry {
+    uint64_t hash = 0;
+    int32_t head = -1;  // -1 = free
+    int32_t tail = -1;
+  };
+  std::vector<RowIndexEntry> row_index;  // power-of-two size; empty = not built
+  std::vector<int32_t> row_next;         // per row once built
+  int64_t row_index_used = 0;
 
  private:
+  void BuildRowIndex();
+  void IndexRow(int32_t row);
   int32_t FindOrInsert(uint64_t hash, int32_t key_row);
   void Grow();
   void Compact();

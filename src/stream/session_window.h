@@ -20,6 +20,9 @@
 // freed when it reaches window_end + allowed lateness.
 //   Changelog mode (no EMIT ON WINDOW CLOSE): every batch re-emits each session it
 //   touched: -D its old rows (also those of sessions merged into it), +I its new rows.
+//   The sessions of one batch (or of one watermark step) are aggregated together by one
+//   GroupAggregate (without hashing when the group keys are just the partition keys
+//   and the window bounds) and emitted as one change batch, session after session.
 //   EMIT ON WINDOW CLOSE: a session emits its final rows (+I) when it closes. A row within
 //   the lateness that changes a closed session (or merges into it) retracts the final rows
 //   emitted (-U) and, when the session closes again, emits the new ones (+U). So EMIT ON
@@ -52,6 +55,10 @@ struct Session {
   // retracted before its new rows are emitted.
   std::vector<RecordBatchPtr> emitted;
   bool fired = false;  // EMIT ON WINDOW CLOSE: its current rows have been emitted
+  // Scratch of one AssignSessions call, not checkpointed (false between calls): `last`
+  // moved and by_end still lists the session at `listed_end` (updated once per batch).
+  bool end_moved = false;
+  int64_t listed_end = 0;
 };
 
 // All of the operator's state (issue 4 checkpoints it).
@@ -98,10 +105,16 @@ class SessionWindow final : public StreamOperator {
   void SetEnd(int64_t id, Session* s, int64_t new_last);
   // The session's output rows (after HAVING), aggregated afresh.
   Result<RecordBatchPtr> Aggregate(const Session& s);
-  // Emits the retraction of s.emitted (op `retract`) and s's new rows (op `insert`), and
-  // makes those the emitted rows.
-  Status Publish(Session* s, warehouse::ChangeOp retract, warehouse::ChangeOp insert,
-                 ChangeSink* out);
+  // Emits, in one batch, for each session of `ids` in order: the retraction of its
+  // emitted rows (op `retract`), then its new rows (op `insert`, or `reinsert` when it
+  // had emitted rows); those become its emitted rows. The sessions are aggregated
+  // together by one GroupAggregate (their groups are distinct: sessions differ in their
+  // partition keys, which are group keys, or in window_start).
+  Status PublishAll(const std::vector<int64_t>& ids, warehouse::ChangeOp retract,
+                    warehouse::ChangeOp insert, warehouse::ChangeOp reinsert, ChangeSink* out);
+  // The output rows of each session of `ids` (after HAVING): rows [row_ends_[k-1],
+  // row_ends_[k]) of *rows belong to ids[k]. *rows may be null when there are none.
+  Status AggregateAll(const std::vector<int64_t>& ids, RecordBatchPtr* rows);
   Status CloseSessions(int64_t watermark, ChangeSink* out);
   void Free(int64_t id);
 
@@ -110,6 +123,7 @@ class SessionWindow final : public StreamOperator {
   int64_t gap_;
   int64_t delay_;
   int64_t lateness_;
+  bool session_groups_ = false;  // every group key is a partition key or a window bound
   SessionWindowState state_;
   // Scratch.
   std::string key_;
@@ -121,6 +135,13 @@ class SessionWindow final : public StreamOperator {
   std::vector<int64_t> row_session_;             // per prepared row: its session (before redirects)
   std::unordered_map<int64_t, int64_t> merged_;  // absorbed session -> absorbing one
   std::vector<int64_t> touched_;
+  std::vector<int64_t> moved_;     // AssignSessions: sessions whose end moved
+  std::vector<int64_t> publish_;   // CloseSessions: sessions to emit
+  std::vector<int64_t> free_;      // CloseSessions: sessions to free
+  std::vector<int64_t> row_ends_;  // AggregateAll: per session, the end of its output rows
+  std::vector<int32_t> groups_;    // AggregateAll scratch
+  std::vector<int32_t> group_session_;
+  SchemaPtr rows_schema_;  // the sessions' prepared rows, built on first use
   RefusedRows refused_rows_;
 };
 

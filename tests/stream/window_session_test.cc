@@ -270,6 +270,100 @@ TEST(SessionWindowTest, OutOfOrderRowsMatchSessionsComputedBySorting) {
   }
 }
 
+// Sessions with several groups each (GROUP BY also price) and HAVING, many sessions
+// touched, merged and closed per batch: the changelog (emitted per batch for all the
+// sessions together) nets out to the groups computed by sorting, with and without EMIT
+// ON WINDOW CLOSE, and with a watermark that closes sessions while rows still arrive.
+TEST(SessionWindowTest, SeveralGroupsPerSessionAndHavingMatchSorting) {
+  uint64_t seed = 7;
+  auto next = [&seed](uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int64_t>((seed >> 33) % n);
+  };
+  std::vector<Row> rows;
+  for (int i = 0; i < 400; ++i) {
+    // Times mostly rising (a watermark 30 s behind never refuses them).
+    rows.push_back({std::string(1, static_cast<char>('a' + next(5))), i * 2 + next(25), next(2)});
+  }
+  std::vector<std::string> expected;
+  for (const char* b : {"a", "b", "c", "d", "e"}) {
+    std::vector<std::pair<int64_t, int64_t>> ts;
+    for (const Row& r : rows) {
+      if (r.bidder == b) ts.emplace_back(r.sec, r.price);
+    }
+    std::sort(ts.begin(), ts.end());
+    for (size_t i = 0; i < ts.size();) {
+      size_t j = i;
+      int64_t n[2] = {0, 0};
+      while (j < ts.size() && (j == i || ts[j].first < ts[j - 1].first + 10)) ++n[ts[j++].second];
+      for (int p = 0; p < 2; ++p) {
+        if (n[p] < 2) continue;  // HAVING count(*) > 1
+        expected.push_back(T(ts[i].first) + " | " + T(ts[j - 1].first + 10) + " | " + b + " | " +
+                           std::to_string(p) + " | " + std::to_string(n[p]));
+      }
+      i = j;
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  const std::string sql =
+      "SELECT window_start, window_end, bidder, price, count(*) AS n "
+      "FROM TABLE(SESSION(TABLE bid PARTITION BY bidder, DESCRIPTOR(ts), INTERVAL '10' SECOND)) "
+      "GROUP BY window_start, window_end, bidder, price HAVING count(*) > 1";
+  for (const bool eowc : {true, false}) {
+    SessionWindow op(Compile(sql + (eowc ? " EMIT ON WINDOW CLOSE" : "")), 30 * kSec);
+    Changes out;
+    for (size_t i = 0; i < rows.size(); i += 23) {
+      std::vector<Row> batch(
+          rows.begin() + static_cast<std::ptrdiff_t>(i),
+          rows.begin() + static_cast<std::ptrdiff_t>(std::min(i + 23, rows.size())));
+      ASSERT_TRUE(op.Apply(*Rows(batch), &out).ok());
+    }
+    ASSERT_TRUE(op.Finish(&out).ok());
+    std::multiset<std::string> table;
+    for (const std::string& line : out.Take()) {
+      const std::string op_name = line.substr(0, 2);
+      const std::string row = line.substr(5);
+      if (op_name == "+I" || op_name == "+U") {
+        table.insert(row);
+      } else {
+        auto it = table.find(row);
+        ASSERT_NE(it, table.end()) << "retraction of a row not in the result: " << line;
+        table.erase(it);
+      }
+    }
+    EXPECT_EQ(std::vector<std::string>(table.begin(), table.end()), expected) << "eowc=" << eowc;
+    EXPECT_EQ(op.open_sessions(), 0u);
+    EXPECT_EQ(op.TakeRefusedRows().rows, nullptr);
+  }
+}
+
+// One batch touching sessions of several partitions emits one change batch: per session
+// its old rows' retraction then its new rows, in order of the sessions' ids.
+TEST(SessionWindowTest, OneChangeBatchPerInputBatch) {
+  struct Count final : ChangeSink {
+    Status Emit(const warehouse::ChangeBatch&) override {
+      ++batches;
+      return Status::OK();
+    }
+    int batches = 0;
+  };
+  SessionWindow op(Compile(kSessionSql), 100 * kSec);
+  Changes out;
+  ASSERT_TRUE(op.Apply(*Rows({{"a", 0, 1}, {"b", 1, 2}, {"c", 2, 3}}), &out).ok());
+  out.Take();
+  Count count;
+  ASSERT_TRUE(op.Apply(*Rows({{"c", 4, 1}, {"a", 3, 1}, {"d", 3, 1}}), &count).ok());
+  EXPECT_EQ(count.batches, 1);
+  ASSERT_TRUE(op.Apply(*Rows({{"c", 5, 1}, {"a", 6, 1}, {"d", 3, 1}}), &out).ok());
+  EXPECT_EQ(out.Take(),
+            (std::vector<std::string>{"-D | " + T(0) + " | " + T(13) + " | a | 2 | 2",
+                                      "+I | " + T(0) + " | " + T(16) + " | a | 3 | 3",
+                                      "-D | " + T(2) + " | " + T(14) + " | c | 2 | 4",
+                                      "+I | " + T(2) + " | " + T(15) + " | c | 3 | 5",
+                                      "-D | " + T(3) + " | " + T(13) + " | d | 1 | 1",
+                                      "+I | " + T(3) + " | " + T(13) + " | d | 2 | 2"}));
+}
+
 const char* kTumbleSql =
     "SELECT window_start, window_end, bidder, count(*) AS n FROM TUMBLE(bid, ts, INTERVAL '10' "
     "SECOND) GROUP BY window_start, window_end, bidder";
