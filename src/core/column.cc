@@ -79,15 +79,28 @@ void Column::AppendSelected(const Column& other, const int32_t* indices, int64_t
     const char* src = other.string_data();
     const size_t old = data_.size();
     data_.Resize(old + static_cast<size_t>(count) * sizeof(int32_t));
-    int64_t total = 0;
-    for (int64_t i = 0; i < count; ++i) total += src_off[indices[i] + 1] - src_off[indices[i]];
-    strings_.Reserve(strings_.size() + static_cast<size_t>(total));
+    // Offsets first (one pass), then the bytes into the pre-sized buffer: short strings
+    // by a byte loop (cheaper than a memcpy call), long ones by memcpy.
     int32_t* dst = reinterpret_cast<int32_t*>(data_.mutable_data() + old);
+    const size_t base = strings_.size();
+    int64_t end = static_cast<int64_t>(base);
     for (int64_t i = 0; i < count; ++i) {
-      const int32_t b = src_off[indices[i]];
-      const int32_t e = src_off[indices[i] + 1];
-      strings_.Append(src + b, static_cast<size_t>(e - b));
-      dst[i] = static_cast<int32_t>(strings_.size());
+      end += src_off[indices[i] + 1] - src_off[indices[i]];
+      dst[i] = static_cast<int32_t>(end);
+    }
+    strings_.Resize(static_cast<size_t>(end));
+    char* to = reinterpret_cast<char*>(strings_.mutable_data());
+    int32_t at = static_cast<int32_t>(base);
+    for (int64_t i = 0; i < count; ++i) {
+      const char* from = src + src_off[indices[i]];
+      char* into = to + at;
+      const auto len = static_cast<size_t>(dst[i] - at);
+      if (len >= 16) {
+        std::memcpy(into, from, len);
+      } else {
+        for (size_t k = 0; k < len; ++k) into[k] = from[k];
+      }
+      at = dst[i];
     }
   } else {
     const size_t w = static_cast<size_t>(type_.ByteWidth());

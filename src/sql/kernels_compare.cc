@@ -74,6 +74,10 @@ class StringCompareKernel final : public Kernel {
     const int32_t* bo = cb.offsets();
     const char* as = ca.string_data();
     const char* bs = cb.string_data();
+    if (!a.constant && b.constant) {
+      ConstantRight(ca, cb.GetString(0), n, active, out);
+      return Vec{MakeColumn(type_, std::move(values), std::move(validity), n), false};
+    }
     for (int64_t i = 0; i < n; ++i) {
       const int64_t ia = a.Index(i), ib = b.Index(i);
       const std::string_view x(as + ao[ia], static_cast<size_t>(ao[ia + 1] - ao[ia]));
@@ -84,6 +88,27 @@ class StringCompareKernel final : public Kernel {
   }
 
  private:
+  // column <op> constant (the usual shape: lower(channel) = 'apple'). Rows not active
+  // are not compared (their value is not needed). Equality tests the length first.
+  static void ConstantRight(const Column& ca, std::string_view y, int64_t n, const uint8_t* active,
+                            uint8_t* out) {
+    const int32_t* ao = ca.offsets();
+    const char* as = ca.string_data();
+    for (int64_t i = 0; i < n; ++i) {
+      if (active != nullptr && !active[i]) {
+        out[i] = 0;
+        continue;
+      }
+      const auto len = static_cast<size_t>(ao[i + 1] - ao[i]);
+      if constexpr (Op == BoundOp::kEq || Op == BoundOp::kNe) {
+        const bool eq = len == y.size() && BytesEqual(as + ao[i], y.data(), len);
+        out[i] = (Op == BoundOp::kEq) == eq;
+      } else {
+        out[i] = Compare<std::string_view, Op>(std::string_view(as + ao[i], len), y);
+      }
+    }
+  }
+
   KernelPtr l_, r_;
 };
 
@@ -121,7 +146,16 @@ class InListKernel final : public Kernel {
     values.Resize(static_cast<size_t>(n));
     uint8_t* out = values.mutable_data();
     const Column& c = a.column();
-    for (int64_t i = 0; i < n; ++i) out[i] = std::binary_search(keys_.begin(), keys_.end(), Get(c, i));
+    const uint8_t* need = a.constant ? nullptr : active;
+    if constexpr (std::is_same_v<K, std::string_view>) {
+      if (keys_.size() <= kLinearKeys) {
+        LinearStrings(c, n, need, out);
+      } else {
+        for (int64_t i = 0; i < n; ++i) out[i] = std::binary_search(keys_.begin(), keys_.end(), Get(c, i));
+      }
+    } else {
+      for (int64_t i = 0; i < n; ++i) out[i] = std::binary_search(keys_.begin(), keys_.end(), Get(c, i));
+    }
     if (has_null_) {
       for (int64_t i = 0; i < n; ++i) {
         if (!out[i]) validity.SetNull(i, n);
@@ -131,6 +165,29 @@ class InListKernel final : public Kernel {
   }
 
  private:
+  static constexpr size_t kLinearKeys = 16;
+
+  // A short string list: compare lengths, then bytes, key by key (no ordering
+  // comparisons). Rows not needed (need[i] == 0) are not looked up.
+  void LinearStrings(const Column& c, int64_t n, const uint8_t* need, uint8_t* out) const {
+    const int32_t* off = c.offsets();
+    const char* data = c.string_data();
+    for (int64_t i = 0; i < n; ++i) {
+      uint8_t hit = 0;
+      if (need == nullptr || need[i]) {
+        const auto len = static_cast<size_t>(off[i + 1] - off[i]);
+        const char* x = data + off[i];
+        for (const std::string_view& k : keys_) {
+          if (k.size() == len && BytesEqual(k.data(), x, len)) {
+            hit = 1;
+            break;
+          }
+        }
+      }
+      out[i] = hit;
+    }
+  }
+
   K Get(const Column& c, int64_t i) const {
     if constexpr (std::is_same_v<K, std::string_view>) {
       return c.GetString(i);

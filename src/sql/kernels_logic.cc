@@ -1,8 +1,10 @@
 // Three-valued logic (AND, OR, NOT, IS [NOT] NULL/TRUE/FALSE) and the conditional
 // kernels CASE, COALESCE, GREATEST and LEAST, which pick each row's value from one of
 // several inputs and evaluate an input only for the rows that may take it.
+#include <algorithm>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "core/time.h"
 #include "sql/bound_expr.h"
@@ -18,7 +20,29 @@ class AndOrKernel final : public Kernel {
       : Kernel(DataType::Boolean()), and_(is_and), l_(std::move(l)), r_(std::move(r)) {}
   Result<Vec> Eval(const EvalInput& in, const uint8_t* active) override {
     SLUICE_ASSIGN_OR_RETURN(Vec a, l_->Eval(in, active));
-    SLUICE_ASSIGN_OR_RETURN(Vec b, r_->Eval(in, active));
+    // The right side is evaluated only for the rows whose left side does not decide
+    // (is not FALSE for AND, not TRUE for OR): it then raises no error and does no
+    // work on the others, whose result is the left side's whatever the right side is.
+    const uint8_t dominant = and_ ? 0 : 1;
+    const uint8_t* right_active = active;
+    if (a.constant) {
+      if (a.IsValid(0) && a.column().values<uint8_t>()[0] == dominant) return a;
+    } else {
+      const Column& ca = a.column();
+      const uint8_t* av = ca.values<uint8_t>();
+      const bool nulls = ca.has_nulls();
+      right_.resize(static_cast<size_t>(in.rows));
+      int64_t needed = 0;
+      for (int64_t i = 0; i < in.rows; ++i) {
+        const bool decided = av[i] == dominant && (!nulls || ca.IsValid(i));
+        const uint8_t need = (active == nullptr || active[i]) && !decided;
+        right_[static_cast<size_t>(i)] = need;
+        needed += need;
+      }
+      if (needed == 0) return a;  // every needed row is decided by the left side
+      right_active = right_.data();
+    }
+    SLUICE_ASSIGN_OR_RETURN(Vec b, r_->Eval(in, right_active));
     const bool constant = a.constant && b.constant;
     const int64_t n = constant ? 1 : in.rows;
     Buffer values;
@@ -35,7 +59,6 @@ class AndOrKernel final : public Kernel {
       }
     } else {
       // The dominant value (FALSE for AND, TRUE for OR) wins over NULL.
-      const uint8_t dominant = and_ ? 0 : 1;
       for (int64_t i = 0; i < n; ++i) {
         const bool an = !a.IsValid(i), bn = !b.IsValid(i);
         const uint8_t x = av[a.Index(i)], y = bv[b.Index(i)];
@@ -55,6 +78,7 @@ class AndOrKernel final : public Kernel {
  private:
   bool and_;
   KernelPtr l_, r_;
+  std::vector<uint8_t> right_;  // scratch: the rows the right side must produce
 };
 
 // NOT and the IS tests over one input.
@@ -75,7 +99,12 @@ class BoolTestKernel final : public Kernel {
       for (int64_t i = 0; i < n; ++i) out[i] = v[i] ^ 1;
     } else if (op_ == BoundOp::kIsNull || op_ == BoundOp::kIsNotNull) {
       const uint8_t when_null = op_ == BoundOp::kIsNull ? 1 : 0;
-      for (int64_t i = 0; i < n; ++i) out[i] = c.IsValid(i) ? when_null ^ 1 : when_null;
+      if (!c.has_nulls()) {
+        std::memset(out, when_null ^ 1, static_cast<size_t>(n));
+      } else {
+        const uint8_t* bits = c.validity_buffer().data();
+        for (int64_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(BitIsSet(bits, i) ^ when_null);
+      }
     } else {
       const uint8_t* v = c.values<uint8_t>();
       const bool want = op_ == BoundOp::kIsTrue || op_ == BoundOp::kIsNotTrue;
@@ -111,7 +140,12 @@ void BlendFixed(const std::vector<Vec>& sources, const int16_t* pick, int64_t n,
 
 ColumnPtr Blend(const DataType& type, const std::vector<Vec>& sources, const int16_t* pick, int64_t n) {
   if (type.IsVarLength()) {
-    StringVectorBuilder b(n);
+    int64_t hint = 0;  // enough for every row taking the longest source
+    for (const Vec& s : sources) {
+      const auto bytes = static_cast<int64_t>(s.column().string_buffer().size());
+      hint = std::max(hint, s.constant ? bytes * n : bytes);
+    }
+    StringVectorBuilder b(n, hint);
     for (int64_t i = 0; i < n; ++i) {
       const int16_t k = pick[i];
       if (k < 0 || !sources[static_cast<size_t>(k)].IsValid(i)) {
@@ -152,17 +186,7 @@ class CaseKernel final : public Kernel {
     const size_t pairs = (args_.size() - (has_else_ ? 1 : 0)) / 2;
     for (size_t k = 0; k < pairs; ++k) {
       SLUICE_ASSIGN_OR_RETURN(Vec cond, args_[2 * k]->Eval(in, remaining_.data()));
-      const uint8_t* cv = cond.column().values<uint8_t>();
-      bool any = false;
-      for (int64_t i = 0; i < n; ++i) {
-        const bool take = remaining_[i] && cond.IsValid(i) && cv[cond.Index(i)];
-        take_[i] = take;
-        if (take) {
-          remaining_[i] = 0;
-          pick_[i] = static_cast<int16_t>(sources_.size());
-        }
-        any = any || take;
-      }
+      const bool any = Take(cond, n, static_cast<int16_t>(sources_.size()));
       if (any) {
         SLUICE_ASSIGN_OR_RETURN(Vec r, args_[2 * k + 1]->Eval(in, take_.data()));
         sources_.push_back(std::move(r));
@@ -188,6 +212,32 @@ class CaseKernel final : public Kernel {
   }
 
  private:
+  // Rows still remaining where cond is TRUE take branch `k`: marks them in take_ and
+  // pick_, and clears them from remaining_. True if any row took it.
+  bool Take(const Vec& cond, int64_t n, int16_t k) {
+    const Column& c = cond.column();
+    const uint8_t* cv = c.values<uint8_t>();
+    uint8_t* rem = remaining_.data();
+    uint8_t* take = take_.data();
+    int16_t* pick = pick_.data();
+    if (cond.constant) {
+      const uint8_t t = c.IsValid(0) && cv[0] ? 1 : 0;
+      for (int64_t i = 0; i < n; ++i) take[i] = rem[i] & t;
+    } else if (c.has_nulls()) {
+      for (int64_t i = 0; i < n; ++i) take[i] = rem[i] & (cv[i] != 0) & c.IsValid(i);
+    } else {
+      for (int64_t i = 0; i < n; ++i) take[i] = rem[i] & (cv[i] != 0);
+    }
+    uint8_t any = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const uint8_t t = take[i];
+      any |= t;
+      rem[i] &= static_cast<uint8_t>(t ^ 1);
+      if (t) pick[i] = k;
+    }
+    return any != 0;
+  }
+
   std::vector<KernelPtr> args_;
   bool has_else_;
   std::vector<uint8_t> remaining_, take_;

@@ -58,6 +58,11 @@ class StringKernel final : public Kernel {
 
   Result<Vec> Eval(const EvalInput& in, const uint8_t* active) override {
     SLUICE_RETURN_NOT_OK(EvalChildren(args_, in, active, &vals_));
+    if ((fn_ == StrFn::kLower || fn_ == StrFn::kUpper) && !vals_[0].constant) {
+      Vec out{CaseMapColumn(vals_[0], in.rows), false};
+      vals_.clear();
+      return out;
+    }
     bool constant = false;
     const int64_t n = RowLoop::Rows(vals_, in, &constant);
     int64_t hint = 0;
@@ -83,6 +88,34 @@ class StringKernel final : public Kernel {
   }
 
  private:
+  // lower / upper of a whole column: ASCII case mapping keeps every byte's position, so
+  // the offsets and validity are copied and all string bytes mapped in one branch-free
+  // loop (bytes >= 0x80, i.e. the whole of every multi-byte UTF-8 character, are kept).
+  ColumnPtr CaseMapColumn(const Vec& v, int64_t n) const {
+    const Column& c = v.column();
+    const int32_t* off = c.offsets();
+    const int32_t base = off[0];
+    const auto bytes = static_cast<size_t>(off[n] - base);
+    Buffer offsets;
+    offsets.Resize(static_cast<size_t>(n + 1) * sizeof(int32_t));
+    int32_t* o = offsets.mutable_data_as<int32_t>();
+    for (int64_t i = 0; i <= n; ++i) o[i] = off[i] - base;
+    Buffer strings;
+    strings.Resize(bytes);
+    const auto* src = reinterpret_cast<const unsigned char*>(c.string_data() + base);
+    unsigned char* dst = strings.mutable_data();
+    const unsigned char lo = fn_ == StrFn::kUpper ? 'a' : 'A';
+    for (size_t k = 0; k < bytes; ++k) {
+      const unsigned char ch = src[k];
+      dst[k] = static_cast<unsigned char>(ch ^ (static_cast<unsigned char>(ch - lo) < 26 ? 0x20 : 0));
+    }
+    Validity validity = MergeValidity({&v}, n);
+    auto col = std::make_shared<Column>(DataType::Varchar());
+    col->SetBuffers(std::move(offsets), std::move(validity.bits), std::move(strings), n,
+                    validity.null_count);
+    return col;
+  }
+
   bool Row(int64_t i, StringVectorBuilder* b) {
     const std::vector<Vec>& a = vals_;
     switch (fn_) {
@@ -232,7 +265,10 @@ class StringPredicateKernel final : public Kernel {
         uint8_t* out = values.mutable_data();
         for (int64_t i = 0; i < n; ++i) {
           const std::string_view v = Str(s, i);
-          out[i] = prefilter_->MayMatch(v) && RE2::PartialMatch(re2::StringPiece(v.data(), v.size()), *re_);
+          const size_t found = prefilter_->Find(v);
+          out[i] = found != RegexpPrefilter::kNoMatch &&
+                   re_->Match(re2::StringPiece(v.data(), v.size()), prefilter_->SearchStart(found),
+                              v.size(), RE2::UNANCHORED, nullptr, 0);
         }
         break;
       }

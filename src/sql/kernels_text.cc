@@ -18,7 +18,7 @@ namespace {
 std::string_view Str(const Vec& v, int64_t i) { return v.column().GetString(v.Index(i)); }
 int64_t Int(const Vec& v, int64_t i) { return v.column().values<int64_t>()[v.Index(i)]; }
 
-enum class TextFn { kRegexpExtract, kSplitPart, kSplitIndex };
+enum class TextFn { kSplitPart, kSplitIndex };
 
 // The `n`-th (0-based) field of s split on the whole delimiter `d`; false if there is
 // none. An empty delimiter leaves s whole.
@@ -68,21 +68,12 @@ class TextKernel final : public Kernel {
   TextKernel(TextFn fn, std::vector<KernelPtr> args, ErrorSite site)
       : Kernel(DataType::Varchar()), fn_(fn), args_(std::move(args)), site_(std::move(site)) {}
 
-  Status SetRegexp(const std::string& pattern, int group) {
-    re_ = std::make_unique<RE2>(pattern, RE2::Quiet);
-    if (!re_->ok()) return Status::Invalid("invalid regular expression: " + re_->error());
-    prefilter_ = std::make_unique<RegexpPrefilter>(pattern);
-    group_ = group;
-    groups_.resize(static_cast<size_t>(group + 1));
-    return Status::OK();
-  }
-
   Result<Vec> Eval(const EvalInput& in, const uint8_t* active) override {
     SLUICE_RETURN_NOT_OK(EvalChildren(args_, in, active, &vals_));
     bool constant = true;
     for (const Vec& v : vals_) constant = constant && v.constant;
     const int64_t n = constant ? 1 : in.rows;
-    if (fn_ != TextFn::kRegexpExtract && !constant && vals_[1].constant && vals_[2].constant &&
+    if (!constant && vals_[1].constant && vals_[2].constant &&
         !(fn_ == TextFn::kSplitPart && vals_[2].IsValid(0) && vals_[2].column().values<int64_t>()[0] == 0)) {
       Vec out = SplitConstant(n);
       vals_.clear();
@@ -153,21 +144,6 @@ class TextKernel final : public Kernel {
   bool Row(int64_t i, StringVectorBuilder* b) {
     const std::string_view s = Str(vals_[0], i);
     switch (fn_) {
-      case TextFn::kRegexpExtract: {
-        if (!prefilter_->MayMatch(s) ||
-            !re_->Match(re2::StringPiece(s.data(), s.size()), 0, s.size(), RE2::UNANCHORED,
-                        groups_.data(), group_ + 1)) {
-          b->AppendNull();
-          return true;
-        }
-        const re2::StringPiece& g = groups_[static_cast<size_t>(group_)];
-        if (g.data() == nullptr) {  // the group did not take part in the match
-          b->AppendNull();
-        } else {
-          b->Append(std::string_view(g.data(), g.size()));
-        }
-        return true;
-      }
       case TextFn::kSplitIndex: {  // Flink: 0-based, NULL when out of range
         const int64_t k = Int(vals_[2], i);
         std::string_view f;
@@ -199,6 +175,85 @@ class TextKernel final : public Kernel {
   std::vector<KernelPtr> args_;
   ErrorSite site_;
   std::vector<Vec> vals_;
+};
+
+// regexp_extract(s, pattern, group) with a constant pattern and group: NULL when s is
+// NULL, the pattern does not match or the group takes no part in the match. Rows
+// without the pattern's required literal skip RE2; the others are searched from the
+// first byte a match can start at (RegexpPrefilter::SearchStart). The group is copied
+// straight from the input into the output buffer.
+class RegexpExtractKernel final : public Kernel {
+ public:
+  explicit RegexpExtractKernel(KernelPtr arg) : Kernel(DataType::Varchar()), arg_(std::move(arg)) {}
+
+  Status SetRegexp(const std::string& pattern, int group) {
+    re_ = std::make_unique<RE2>(pattern, RE2::Quiet);
+    if (!re_->ok()) return Status::Invalid("invalid regular expression: " + re_->error());
+    prefilter_ = std::make_unique<RegexpPrefilter>(pattern);
+    group_ = group;
+    groups_.resize(static_cast<size_t>(group + 1));
+    return Status::OK();
+  }
+
+  Result<Vec> Eval(const EvalInput& in, const uint8_t* active) override {
+    SLUICE_ASSIGN_OR_RETURN(Vec s, arg_->Eval(in, active));
+    if (s.IsConstNull()) return MakeNullConstant(type_);
+    const Column& col = s.column();
+    const int64_t n = s.constant ? 1 : in.rows;
+    // Rows not needed (inactive) are NULL: regexp_extract cannot fail, so skipping
+    // them changes no needed value.
+    const uint8_t* need = s.constant ? nullptr : active;
+    const int32_t* off = col.offsets();
+    const char* data = col.string_data();
+    const bool nulls = col.has_nulls();
+    StringVectorBuilder b(n, static_cast<int64_t>(off[n] - off[0]));
+    for (int64_t i = 0; i < n; ++i) {
+      if ((nulls && col.IsNull(i)) || (need != nullptr && !need[i])) {
+        b.AppendNull();
+        continue;
+      }
+      const std::string_view text(data + off[i], static_cast<size_t>(off[i + 1] - off[i]));
+      std::string_view g;
+      if (Extract(text, &g)) {
+        b.Append(g);
+      } else {
+        b.AppendNull();
+      }
+    }
+    return Vec{b.Finish(), s.constant};
+  }
+
+ private:
+  // The group of the leftmost match in text; false when there is none.
+  bool Extract(std::string_view text, std::string_view* out) {
+    const size_t found = prefilter_->Find(text);
+    if (found == RegexpPrefilter::kNoMatch) return false;
+    if (!Search(text, found)) return false;
+    const re2::StringPiece& g = groups_[static_cast<size_t>(group_)];
+    if (g.data() == nullptr) return false;  // the group took no part in the match
+    *out = std::string_view(g.data(), g.size());
+    return true;
+  }
+
+  // The leftmost match into groups_, given the literal's first occurrence `found`.
+  // With a short bounded prefix, the few possible starts before the literal are tried
+  // in order with anchored matches, which RE2 runs as one pass over the match (no DFA
+  // scan to find where it starts); the leftmost anchored match is the unanchored one.
+  bool Search(std::string_view text, size_t found) {
+    const re2::StringPiece t(text.data(), text.size());
+    const int ncap = group_ + 1;
+    size_t from = prefilter_->SearchStart(found);
+    if (prefilter_->max_prefix() <= kMaxAnchoredTries) {
+      for (; from <= found; ++from) {
+        if (re_->Match(t, from, text.size(), RE2::ANCHOR_START, groups_.data(), ncap)) return true;
+      }
+      // No match starts at or before the first occurrence of the literal.
+    }
+    return re_->Match(t, from, text.size(), RE2::UNANCHORED, groups_.data(), ncap);
+  }
+
+  static constexpr size_t kMaxAnchoredTries = 4;
+  KernelPtr arg_;
   std::unique_ptr<RE2> re_;
   std::unique_ptr<RegexpPrefilter> prefilter_;
   int group_ = 0;
@@ -267,8 +322,7 @@ Result<KernelPtr> MakeTextKernel(const BoundExpr& e, std::vector<KernelPtr> args
       if (pattern->column().IsNull(0)) return KernelPtr(nullptr);  // folds to NULL
       const std::string p(pattern->column().GetString(0));
       const auto g = static_cast<int>(group->column().values<int64_t>()[0]);
-      args.resize(1);
-      auto k = std::make_unique<TextKernel>(TextFn::kRegexpExtract, std::move(args), std::move(site));
+      auto k = std::make_unique<RegexpExtractKernel>(std::move(args[0]));
       SLUICE_RETURN_NOT_OK(k->SetRegexp(p, g));
       return KernelPtr(std::move(k));
     }

@@ -28,9 +28,7 @@ struct SubexpressionCache::Slot {
         SLUICE_RETURN_NOT_OK(Compute(frame->parent));
       }
       if (!cached.constant) {
-        auto col = std::make_shared<Column>(cached.column().type());
-        col->AppendSelected(cached.column(), frame->selection, frame->selected);
-        cached = Vec{std::move(col), false};
+        cached = Vec{GatherColumn(cached.column(), frame->selection, frame->selected), false};
       }
       ++gathers;
     } else {

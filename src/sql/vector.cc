@@ -117,6 +117,12 @@ ColumnPtr StringVectorBuilder::Finish() {
   return col;
 }
 
+ColumnPtr GatherColumn(const Column& c, const int32_t* sel, int64_t n) {
+  auto out = std::make_shared<Column>(c.type());
+  out->AppendSelected(c, sel, n);
+  return out;
+}
+
 bool AnyActive(const uint8_t* active, int64_t rows) {
   if (active == nullptr) return true;
   for (int64_t i = 0; i < rows; ++i) {

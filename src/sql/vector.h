@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,20 @@ class StringVectorBuilder {
   Buffer bytes_;
   Validity validity_;
 };
+
+// Rows sel[0..n) of `c` as a new column (same type; Column::AppendSelected). Used to
+// narrow a batch-wide result to the rows a filter kept.
+ColumnPtr GatherColumn(const Column& c, const int32_t* sel, int64_t n);
+
+// a[0..n) == b[0..n), for the short strings of IN lists and comparisons with a
+// constant: a byte loop below 16 bytes (cheaper than a memcmp call), memcmp above.
+inline bool BytesEqual(const char* a, const char* b, size_t n) {
+  if (n >= 16) return std::memcmp(a, b, n) == 0;
+  for (size_t k = 0; k < n; ++k) {
+    if (a[k] != b[k]) return false;
+  }
+  return true;
+}
 
 // True when active is null or any of active[0..rows) is set.
 bool AnyActive(const uint8_t* active, int64_t rows);
