@@ -100,7 +100,7 @@ class BoolTestKernel final : public Kernel {
     } else if (op_ == BoundOp::kIsNull || op_ == BoundOp::kIsNotNull) {
       const uint8_t when_null = op_ == BoundOp::kIsNull ? 1 : 0;
       if (!c.has_nulls()) {
-        std::memset(out, when_null ^ 1, static_cast<size_t>(n));
+        if (n > 0) std::memset(out, when_null ^ 1, static_cast<size_t>(n));
       } else {
         const uint8_t* bits = c.validity_buffer().data();
         for (int64_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(BitIsSet(bits, i) ^ when_null);
@@ -179,7 +179,7 @@ class CaseKernel final : public Kernel {
   Result<Vec> Eval(const EvalInput& in, const uint8_t* active) override {
     const int64_t n = in.rows;
     remaining_.assign(static_cast<size_t>(n), 1);
-    if (active != nullptr) std::memcpy(remaining_.data(), active, static_cast<size_t>(n));
+    if (active != nullptr && n > 0) std::memcpy(remaining_.data(), active, static_cast<size_t>(n));
     pick_.assign(static_cast<size_t>(n), -1);
     take_.resize(static_cast<size_t>(n));
     sources_.clear();
@@ -252,7 +252,7 @@ class CoalesceKernel final : public Kernel {
   Result<Vec> Eval(const EvalInput& in, const uint8_t* active) override {
     const int64_t n = in.rows;
     remaining_.assign(static_cast<size_t>(n), 1);
-    if (active != nullptr) std::memcpy(remaining_.data(), active, static_cast<size_t>(n));
+    if (active != nullptr && n > 0) std::memcpy(remaining_.data(), active, static_cast<size_t>(n));
     pick_.assign(static_cast<size_t>(n), -1);
     sources_.clear();
     for (size_t k = 0; k < args_.size(); ++k) {

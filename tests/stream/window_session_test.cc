@@ -210,6 +210,31 @@ TEST(SessionWindowTest, ProcessingTimeClosesWithoutRows) {
   EXPECT_EQ(op.open_sessions(), 0u);
 }
 
+// Feeds `rows` to `op` in batches of `batch` rows, finishes it, and applies its changelog
+// to a multiset: the final rows, sorted. A retraction of a row not in the result fails.
+std::vector<std::string> FinalTable(SessionWindow* op, const std::vector<Row>& rows, size_t batch) {
+  Changes out;
+  for (size_t i = 0; i < rows.size(); i += batch) {
+    std::vector<Row> part(rows.begin() + static_cast<std::ptrdiff_t>(i),
+                          rows.begin() + static_cast<std::ptrdiff_t>(std::min(i + batch, rows.size())));
+    EXPECT_TRUE(op->Apply(*Rows(part), &out).ok());
+  }
+  EXPECT_TRUE(op->Finish(&out).ok());
+  std::multiset<std::string> table;
+  for (const std::string& line : out.Take()) {
+    const std::string op_name = line.substr(0, 2);
+    const std::string row = line.substr(5);
+    if (op_name == "+I" || op_name == "+U") {
+      table.insert(row);
+      continue;
+    }
+    auto it = table.find(row);
+    EXPECT_NE(it, table.end()) << "retraction of a row not in the result: " << line;
+    if (it != table.end()) table.erase(it);
+  }
+  return {table.begin(), table.end()};
+}
+
 // Random rows in random order against sessions computed by sorting: EMIT ON WINDOW CLOSE
 // emits exactly the final sessions, and the changelog mode's changes add up to them.
 TEST(SessionWindowTest, OutOfOrderRowsMatchSessionsComputedBySorting) {
@@ -244,27 +269,7 @@ TEST(SessionWindowTest, OutOfOrderRowsMatchSessionsComputedBySorting) {
   for (const bool eowc : {true, false}) {
     SessionWindow op(Compile(std::string(kSessionSql) + (eowc ? " EMIT ON WINDOW CLOSE" : "")),
                      1000 * kSec);
-    Changes out;
-    for (size_t i = 0; i < rows.size(); i += 7) {
-      std::vector<Row> batch(
-          rows.begin() + static_cast<std::ptrdiff_t>(i),
-          rows.begin() + static_cast<std::ptrdiff_t>(std::min(i + 7, rows.size())));
-      ASSERT_TRUE(op.Apply(*Rows(batch), &out).ok());
-    }
-    ASSERT_TRUE(op.Finish(&out).ok());
-    std::multiset<std::string> table;
-    for (const std::string& line : out.Take()) {
-      const std::string op_name = line.substr(0, 2);
-      const std::string row = line.substr(5);
-      if (op_name == "+I" || op_name == "+U") {
-        table.insert(row);
-      } else {
-        auto it = table.find(row);
-        ASSERT_NE(it, table.end()) << "retraction of a row not in the result: " << line;
-        table.erase(it);
-      }
-    }
-    EXPECT_EQ(std::vector<std::string>(table.begin(), table.end()), expected) << "eowc=" << eowc;
+    EXPECT_EQ(FinalTable(&op, rows, 7), expected) << "eowc=" << eowc;
     EXPECT_EQ(op.open_sessions(), 0u);
     EXPECT_EQ(op.TakeRefusedRows().rows, nullptr);
   }
@@ -311,27 +316,7 @@ TEST(SessionWindowTest, SeveralGroupsPerSessionAndHavingMatchSorting) {
       "GROUP BY window_start, window_end, bidder, price HAVING count(*) > 1";
   for (const bool eowc : {true, false}) {
     SessionWindow op(Compile(sql + (eowc ? " EMIT ON WINDOW CLOSE" : "")), 30 * kSec);
-    Changes out;
-    for (size_t i = 0; i < rows.size(); i += 23) {
-      std::vector<Row> batch(
-          rows.begin() + static_cast<std::ptrdiff_t>(i),
-          rows.begin() + static_cast<std::ptrdiff_t>(std::min(i + 23, rows.size())));
-      ASSERT_TRUE(op.Apply(*Rows(batch), &out).ok());
-    }
-    ASSERT_TRUE(op.Finish(&out).ok());
-    std::multiset<std::string> table;
-    for (const std::string& line : out.Take()) {
-      const std::string op_name = line.substr(0, 2);
-      const std::string row = line.substr(5);
-      if (op_name == "+I" || op_name == "+U") {
-        table.insert(row);
-      } else {
-        auto it = table.find(row);
-        ASSERT_NE(it, table.end()) << "retraction of a row not in the result: " << line;
-        table.erase(it);
-      }
-    }
-    EXPECT_EQ(std::vector<std::string>(table.begin(), table.end()), expected) << "eowc=" << eowc;
+    EXPECT_EQ(FinalTable(&op, rows, 23), expected) << "eowc=" << eowc;
     EXPECT_EQ(op.open_sessions(), 0u);
     EXPECT_EQ(op.TakeRefusedRows().rows, nullptr);
   }
