@@ -11,6 +11,7 @@
 
 #include "core/time.h"
 #include "stream/bad_record_log.h"
+#include "stream/list_source.h"
 
 namespace sluice::stream {
 namespace {
@@ -203,29 +204,6 @@ TEST(PipelineTest, StopFlagEndsTheRun) {
 
 SchemaPtr TimedSchema() { return MakeSchema({{"id", DataType::Int64()}, {"ts", DataType::Timestamp()}}); }
 
-// Gives its batches, then is idle (never ends) until the run stops.
-class IdleAfterSource : public connectors::Source {
- public:
-  explicit IdleAfterSource(std::vector<RecordBatchPtr> batches) : batches_(std::move(batches)) {
-    streams_.push_back({"", TimedSchema()});
-  }
-  const std::vector<connectors::StreamInfo>& streams() const override { return streams_; }
-  Status Open(const connectors::ConnectorContext&) override { return Status::OK(); }
-  Status Seek(const connectors::Position&) override { return Status::OK(); }
-  Result<connectors::ReadState> Next(std::vector<connectors::SourceBatch>* out, int64_t) override {
-    if (next_ == batches_.size()) return connectors::ReadState::kIdle;
-    out->push_back({0, batches_[next_++]});
-    return connectors::ReadState::kData;
-  }
-  connectors::Position CurrentPosition() const override { return {}; }
-  Status Close() override { return Status::OK(); }
-
- private:
-  std::vector<connectors::StreamInfo> streams_;
-  std::vector<RecordBatchPtr> batches_;
-  size_t next_ = 0;
-};
-
 // Records the watermarks it is given.
 class WatermarkRecorder : public StreamOperator {
  public:
@@ -267,7 +245,8 @@ std::vector<int64_t> IdleWatermarks(std::vector<RecordBatchPtr> batches, int64_t
   std::atomic<int> calls{0};
   PipelineSpec spec;
   spec.name = "idle";
-  spec.source = std::make_unique<IdleAfterSource>(std::move(batches));
+  spec.source = std::make_unique<testing::ListSource>(TimedSchema(), std::move(batches),
+                                                     connectors::ReadState::kIdle);
   spec.watermark_columns = {1};
   spec.idle_timeout_us = idle_us;
   PipelineQuery q;
