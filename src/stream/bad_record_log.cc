@@ -62,12 +62,13 @@ std::string_view BadRecordLog::InferKind(const std::string& pipeline,
   return "sink";
 }
 
-void BadRecordLog::Add(const std::string& pipeline, const connectors::BadRecord& bad) {
-  Add(pipeline, InferKind(pipeline, bad), bad);
+void BadRecordLog::Add(const std::string& pipeline, const connectors::BadRecord& bad,
+                       int64_t checkpoint) {
+  Add(pipeline, InferKind(pipeline, bad), bad, checkpoint);
 }
 
 void BadRecordLog::Add(const std::string& pipeline, std::string_view kind,
-                       const connectors::BadRecord& bad) {
+                       const connectors::BadRecord& bad, int64_t checkpoint) {
   DeadLetter d;
   d.time = NowMicros();
   d.pipeline = pipeline;
@@ -77,6 +78,7 @@ void BadRecordLog::Add(const std::string& pipeline, std::string_view kind,
   d.error = bad.error;
   d.raw = bad.raw.size() > kMaxRawBytes ? bad.raw.substr(0, kMaxRawBytes) : bad.raw;
   d.stable_location = bad.stable_location;
+  d.checkpoint = checkpoint;
   int64_t seen;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -131,6 +133,23 @@ void BadRecordLog::FlushLocked() {
     }
     pending_.clear();
   }
+}
+
+Result<int64_t> BadRecordLog::DeleteUncommitted(const std::string& pipeline, int64_t after) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (table_ == nullptr) return int64_t{0};
+  int64_t n = 0;
+  std::vector<DeadLetter> kept;
+  for (DeadLetter& d : pending_) {
+    if (d.pipeline == pipeline && d.checkpoint > after) {
+      ++n;
+    } else {
+      kept.push_back(std::move(d));
+    }
+  }
+  pending_.swap(kept);
+  SLUICE_ASSIGN_OR_RETURN(int64_t stored, table_->DeleteUncommitted(pipeline, after));
+  return n + stored;
 }
 
 void BadRecordLog::Flush() {

@@ -37,9 +37,18 @@ class BadRecordLog {
 
   // The kind is inferred: the connector is the pipeline's source → "source"; an error
   // starting with "late" → "late"; a location in a .sql file → "query"; else "sink".
-  void Add(const std::string& pipeline, const connectors::BadRecord& bad);
+  // `checkpoint`: the pipeline checkpoint that covers the record (DeadLetter::checkpoint;
+  // 0 = none).
+  void Add(const std::string& pipeline, const connectors::BadRecord& bad, int64_t checkpoint = 0);
   // With an explicit kind ("source", "query", "sink", "late").
-  void Add(const std::string& pipeline, std::string_view kind, const connectors::BadRecord& bad);
+  void Add(const std::string& pipeline, std::string_view kind, const connectors::BadRecord& bad,
+           int64_t checkpoint = 0);
+  // A pipeline resumes from checkpoint `after` and will report the bad records after it
+  // again: deletes its table rows with a later checkpoint (buffered ones included) that
+  // are not replayed yet (DeadLetterTable::DeleteUncommitted). The fallback file keeps
+  // its lines (it is a log: a record can appear there once per report). Returns how
+  // many rows were deleted; without a table, 0.
+  Result<int64_t> DeleteUncommitted(const std::string& pipeline, int64_t after);
 
   int64_t count() const { return count_.load(std::memory_order_relaxed); }
   // Records whose table write failed (they are only in the file).

@@ -13,8 +13,9 @@ class BatchTransform {
   virtual ~BatchTransform() = default;
   virtual const SchemaPtr& output_schema() const = 0;
   // Returns the output for `input` (possibly with zero rows). An error means the batch as a
-  // whole could not be processed; the pipeline then retries row by row to isolate the bad
-  // rows, so a transform must not keep partial effects of a failed call.
+  // whole could not be processed; the pipeline then retries parts of it (halves, split
+  // again down to single rows) to isolate the bad rows, so a transform must not keep
+  // partial effects of a failed call.
   virtual Result<RecordBatchPtr> Apply(const RecordBatch& input) = 0;
 };
 

@@ -30,6 +30,7 @@ constexpr char kSuffix[] = ".ckpt";
 // Format 1 ("sluice checkpoint") had no state layout; format 2 adds it after each query.
 constexpr char kTagV1[] = "sluice checkpoint";
 constexpr char kTagV2[] = "sluice checkpoint 2";
+constexpr char kTagV3[] = "sluice checkpoint 3";  // v2 + max_event_time at the end
 
 namespace {
 
@@ -71,7 +72,7 @@ EncodedCheckpoint EncodeCheckpointParts(const CheckpointData& data) {
   EncodedCheckpoint e;
   e.segments.emplace_back();  // the header, filled in below
   SegmentBuilder w(&e.segments);
-  w.String(kTagV2);
+  w.String(kTagV3);
   w.I64(data.id);
   w.I64(data.records);
   w.String(data.position.Serialize());
@@ -94,6 +95,7 @@ EncodedCheckpoint EncodeCheckpointParts(const CheckpointData& data) {
       }
     }
   }
+  w.I64(data.max_event_time);
   // The header of a StateWriter snapshot over the payload segments.
   IncrementalHash checksum;
   uint64_t size = 0;
@@ -149,7 +151,8 @@ Status DecodeLayout(StateReader* r, CheckpointQuery* q) {
 Result<CheckpointData> DecodeCheckpoint(std::string_view bytes, const std::string& what) {
   SLUICE_ASSIGN_OR_RETURN(StateReader r, StateReader::Open(bytes, what));
   CheckpointData data;
-  const bool v2 = r.ExpectTag(kTagV2).ok();
+  const bool v3 = r.ExpectTag(kTagV3).ok();
+  const bool v2 = v3 || r.ExpectTag(kTagV2).ok();
   if (!v2) SLUICE_RETURN_NOT_OK(r.ExpectTag(kTagV1));
   SLUICE_RETURN_NOT_OK(r.ReadI64(&data.id));
   SLUICE_RETURN_NOT_OK(r.ReadI64(&data.records));
@@ -170,6 +173,7 @@ Result<CheckpointData> DecodeCheckpoint(std::string_view bytes, const std::strin
     SLUICE_RETURN_NOT_OK(r.ReadString(&q.state));
     if (v2) SLUICE_RETURN_NOT_OK(DecodeLayout(&r, &q));
   }
+  if (v3) SLUICE_RETURN_NOT_OK(r.ReadI64(&data.max_event_time));
   SLUICE_RETURN_NOT_OK(r.ExpectEnd());
   return data;
 }

@@ -54,6 +54,9 @@ struct CheckpointData {
   connectors::Position position;   // the source's CurrentPosition
   bool finished = false;           // taken after the operators' Finish (end of a run)
   std::vector<CheckpointQuery> queries;
+  // The newest event time the pipeline read (its idle-source timeout moves the
+  // watermarks there); INT64_MIN = none, or a checkpoint older than format 3.
+  int64_t max_event_time = INT64_MIN;
 };
 
 // A checkpoint encoded for writing without copying the operators' states: the file's

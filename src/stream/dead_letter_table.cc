@@ -12,13 +12,16 @@ namespace sluice::stream {
 
 namespace {
 
-constexpr int kColumns = 8;  // appended columns: id .. raw (replayed_at stays NULL)
+constexpr int kColumns = 8;  // the columns Select reads before replayed_at: id .. raw
 
+// The appended columns (replayed_at stays NULL); matched by name, so the table's column
+// order (checkpoint after replayed_at, added to older tables) does not matter.
 std::vector<Field> AppendFields() {
   return {{"id", DataType::Int64()},          {"time", DataType::Timestamp()},
           {"pipeline", DataType::Varchar()},  {"connector", DataType::Varchar()},
           {"kind", DataType::Varchar()},      {"location", DataType::Varchar()},
-          {"error", DataType::Varchar()},     {"raw", DataType::Varchar()}};
+          {"error", DataType::Varchar()},     {"raw", DataType::Varchar()},
+          {"checkpoint", DataType::Int64()}};
 }
 
 std::string TableSql() { return warehouse::QuoteIdentifier(kDeadLetterTableName); }
@@ -95,7 +98,7 @@ std::string Str(const Column& c, int64_t r) {
 
 SchemaPtr DeadLetterSchema() {
   std::vector<Field> fields = AppendFields();
-  fields.push_back({"replayed_at", DataType::Timestamp()});
+  fields.insert(fields.begin() + kColumns, {"replayed_at", DataType::Timestamp()});
   return MakeSchema(std::move(fields));
 }
 
@@ -177,6 +180,11 @@ Status DeadLetterTable::Write(std::vector<DeadLetter>* rows) {
     const std::string* texts[] = {&d.pipeline, &d.connector, &d.kind,
                                   &d.location, &d.error,     &d.raw};
     for (int c = 0; c < 6; ++c) b.column(2 + c)->AppendString(CleanText(*texts[c], &scratch));
+    if (d.checkpoint > 0) {
+      b.column(8)->Append<int64_t>(d.checkpoint);
+    } else {
+      b.column(8)->AppendNull();
+    }
   }
   RecordBatchPtr batch = b.Finish();
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<warehouse::TableAppender> app,
@@ -188,13 +196,13 @@ Status DeadLetterTable::Write(std::vector<DeadLetter>* rows) {
 Result<std::vector<DeadLetter>> DeadLetterTable::Select(const std::string& where,
                                                         int64_t limit) {
   std::string sql =
-      "SELECT id, time, pipeline, connector, kind, location, error, raw, replayed_at FROM " +
+      "SELECT id, time, pipeline, connector, kind, location, error, raw, replayed_at, checkpoint FROM " +
       TableSql() + (where.empty() ? "" : " WHERE " + where) + " ORDER BY id";
   if (limit >= 0) sql += " LIMIT " + std::to_string(limit);
   SLUICE_ASSIGN_OR_RETURN(warehouse::QueryResult res, conn_->Query(sql));
   std::vector<DeadLetter> out;
   for (const RecordBatchPtr& batch : res.batches) {
-    if (batch->num_columns() != kColumns + 1) {
+    if (batch->num_columns() != kColumns + 2) {
       return Status::Internal("unexpected shape of " + std::string(kDeadLetterTableName));
     }
     for (int64_t r = 0; r < batch->num_rows(); ++r) {
@@ -208,6 +216,7 @@ Result<std::vector<DeadLetter>> DeadLetterTable::Select(const std::string& where
       d.error = Str(batch->column(6), r);
       d.raw = Str(batch->column(7), r);
       if (!batch->column(8).IsNull(r)) d.replayed_at = batch->column(8).Get<int64_t>(r);
+      if (!batch->column(9).IsNull(r)) d.checkpoint = batch->column(9).Get<int64_t>(r);
       out.push_back(std::move(d));
     }
   }
@@ -239,6 +248,18 @@ Result<std::optional<DeadLetter>> DeadLetterTable::Get(int64_t id) {
   SLUICE_ASSIGN_OR_RETURN(std::vector<DeadLetter> rows, Select("id = " + std::to_string(id), 1));
   if (rows.empty()) return std::optional<DeadLetter>();
   return std::optional<DeadLetter>(std::move(rows[0]));
+}
+
+Result<int64_t> DeadLetterTable::DeleteUncommitted(const std::string& pipeline, int64_t after) {
+  std::string scratch;
+  const std::string where = " WHERE pipeline = " + warehouse::QuoteLiteral(CleanText(pipeline, &scratch)) +
+                            " AND checkpoint > " + std::to_string(after) + " AND replayed_at IS NULL";
+  SLUICE_ASSIGN_OR_RETURN(warehouse::QueryResult res,
+                          conn_->Query("SELECT CAST(count(*) AS BIGINT) FROM " + TableSql() + where));
+  int64_t n = 0;
+  if (!res.batches.empty() && res.batches[0]->num_rows() > 0) n = res.batches[0]->column(0).Get<int64_t>(0);
+  if (n > 0) SLUICE_RETURN_NOT_OK(conn_->Execute("DELETE FROM " + TableSql() + where));
+  return n;
 }
 
 Status DeadLetterTable::MarkReplayed(const std::vector<int64_t>& ids, int64_t when) {

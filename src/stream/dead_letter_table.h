@@ -5,7 +5,8 @@
 //
 //   id BIGINT, time TIMESTAMP, pipeline VARCHAR, connector VARCHAR,
 //   kind VARCHAR (source|query|sink|late), location VARCHAR, error VARCHAR,
-//   raw VARCHAR, replayed_at TIMESTAMP (NULL until `sluice dlq replay` re-ingested it)
+//   raw VARCHAR, replayed_at TIMESTAMP (NULL until `sluice dlq replay` re-ingested it),
+//   checkpoint BIGINT (the pipeline checkpoint that covers the record; NULL = none)
 //
 // Works on every warehouse adapter (DuckDB and PostgreSQL): it only uses EnsureTable,
 // bulk Append and plain SQL. Writes are batched: one appender transaction per Write.
@@ -38,6 +39,12 @@ struct DeadLetter {
   std::string error;
   std::string raw;
   std::optional<int64_t> replayed_at;  // microseconds since the epoch, UTC
+  // The checkpoint of `pipeline` that covers the record (the one the pipeline takes
+  // next when it reports it); 0 = none (NULL: no checkpoints, or not from a pipeline).
+  // A pipeline resuming from checkpoint R replays the records after R, reporting their
+  // bad ones again, so it first deletes its rows with checkpoint > R
+  // (DeleteUncommitted).
+  int64_t checkpoint = 0;
   // Not stored: `location` identifies the record for good (BadRecord::stable_location),
   // so Write skips it when the table holds a row with the same pipeline, connector and
   // location already (the record was reported again by a replay after a crash).
@@ -74,6 +81,9 @@ class DeadLetterTable {
   Result<int64_t> Count();
   // The row with `id`, or nullopt when there is none.
   Result<std::optional<DeadLetter>> Get(int64_t id);
+  // Deletes the rows of `pipeline` with checkpoint > `after` that are not replayed yet
+  // (a pipeline resuming from checkpoint `after` reports them again). Returns how many.
+  Result<int64_t> DeleteUncommitted(const std::string& pipeline, int64_t after);
   // Sets replayed_at = `when` on rows `ids` that are not replayed yet.
   Status MarkReplayed(const std::vector<int64_t>& ids, int64_t when);
 

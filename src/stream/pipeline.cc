@@ -65,7 +65,12 @@ void Pipeline::ReportBad(connectors::BadRecord bad) {
   stats_.bad_records.fetch_add(1, std::memory_order_relaxed);
   metrics_->source.errors->Add(1);
   if (bad_records_ != nullptr) {
-    bad_records_->Add(spec_.name, bad);
+    // The checkpoint that will cover the record: a resume from an earlier one deletes the
+    // table's copy, since the replay reports the record again.
+    const int64_t covering = checkpoints_ == nullptr     ? 0
+                             : forced_checkpoint_id_ > 0 ? forced_checkpoint_id_
+                                                         : next_checkpoint_id_;
+    bad_records_->Add(spec_.name, bad, covering);
   } else {
     observe::LogWarn("bad record skipped", {{"pipeline", spec_.name},
                                             {"connector", bad.connector},
@@ -262,18 +267,44 @@ Status Pipeline::RunQuery(PipelineQuery& q, const RecordBatch& input) {
   if (out.ok()) {
     outputs.push_back(std::move(out).value());
   } else {
-    // Isolate the rows that fail; the rest of the batch still flows.
-    for (int64_t r = 0; r < input.num_rows(); ++r) {
-      RecordBatchPtr one = SliceBatch(input, r, 1);
-      Result<RecordBatchPtr> row_out = q.transform->Apply(*one);
-      if (row_out.ok()) {
-        outputs.push_back(std::move(row_out).value());
-        continue;
-      }
-      ReportBadRow(q, *one, row_out.status());
-    }
+    // Isolate the rows that fail; the rest of the batch still flows, in order.
+    // Stateless: every error is the rows' own.
+    SLUICE_RETURN_NOT_OK(IsolateBadRows(input, [&](const RecordBatch& part) -> Status {
+      Result<RecordBatchPtr> part_out = q.transform->Apply(part);
+      if (!part_out.ok()) return Status::Invalid(part_out.status().message());
+      outputs.push_back(std::move(part_out).value());
+      return Status::OK();
+    }, [&](const RecordBatch& one, const Status& error) { ReportBadRow(q, one, error); }));
   }
   for (const auto& b : outputs) SLUICE_RETURN_NOT_OK(Deliver(q, b, nullptr));
+  return Status::OK();
+}
+
+Status IsolateBadRows(const RecordBatch& input, const std::function<Status(const RecordBatch&)>& apply,
+                      const std::function<void(const RecordBatch&, const Status&)>& bad) {
+  // Halves that fail are split again, down to single rows: k bad rows among n cost about
+  // k * log2(n) applications instead of n, and the good rows flow in few batches.
+  struct Range {
+    int64_t begin, end;
+  };
+  std::vector<Range> todo = {{0, input.num_rows() / 2}, {input.num_rows() / 2, input.num_rows()}};
+  std::reverse(todo.begin(), todo.end());  // a stack: the first range on top
+  while (!todo.empty()) {
+    const Range r = todo.back();
+    todo.pop_back();
+    if (r.end <= r.begin) continue;
+    RecordBatchPtr part = SliceBatch(input, r.begin, r.end - r.begin);
+    Status st = apply(*part);
+    if (st.ok()) continue;
+    if (st.code() != StatusCode::kInvalid) return st;
+    if (r.end - r.begin == 1) {
+      bad(*part, st);
+      continue;
+    }
+    const int64_t mid = r.begin + (r.end - r.begin) / 2;
+    todo.push_back({mid, r.end});
+    todo.push_back({r.begin, mid});
+  }
   return Status::OK();
 }
 
@@ -329,17 +360,16 @@ Status Pipeline::RunOperator(PipelineQuery& q, int port, const RecordBatch& inpu
   if (st.ok() || st.code() != StatusCode::kInvalid || out.sink_failed()) {
     return st.ok() || out.sink_failed() ? st : st.WithContext(q.location);
   }
-  for (int64_t r = 0; r < input.num_rows(); ++r) {
-    RecordBatchPtr one = SliceBatch(input, r, 1);
-    Status row = q.op->ApplyInput(port, *one, &out);
+  // A failed application left the state unchanged, so the parts go in again in order.
+  Status fatal;  // not a bad row (or the sink failed after the state moved on): stop
+  Status isolated = IsolateBadRows(input, [&](const RecordBatch& part) -> Status {
+    Status applied = q.op->ApplyInput(port, part, &out);
     ReportRefused(q);
-    if (row.ok()) continue;
-    if (row.code() != StatusCode::kInvalid || out.sink_failed()) {
-      return out.sink_failed() ? row : row.WithContext(q.location);
-    }
-    ReportBadRow(q, *one, row);
-  }
-  return Status::OK();
+    if (applied.ok() || (applied.code() == StatusCode::kInvalid && !out.sink_failed())) return applied;
+    fatal = out.sink_failed() ? applied : applied.WithContext(q.location);
+    return Status::Cancelled("stopped isolating bad rows");
+  }, [&](const RecordBatch& one, const Status& error) { ReportBadRow(q, one, error); });
+  return fatal.ok() ? isolated : fatal;
 }
 
 Status Pipeline::FinishOperators() {

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -108,6 +109,13 @@ struct PipelineStats {
   std::atomic<bool> finished{false};
 };
 
+// After `input` failed as a whole with Invalid (bad rows; nothing applied): applies its
+// halves in order, splitting those that fail with Invalid again, and hands each single
+// failing row to `bad`, so the good rows go in, in order, in few batches (k bad rows among
+// n cost about k log2 n applications). Stops at the first other error and returns it.
+Status IsolateBadRows(const RecordBatch& input, const std::function<Status(const RecordBatch&)>& apply,
+                      const std::function<void(const RecordBatch&, const Status&)>& bad);
+
 class Pipeline {
  public:
   Pipeline(PipelineSpec spec, PipelineOptions options);
@@ -197,6 +205,9 @@ class Pipeline {
   int64_t max_event_time_ = INT64_MIN;  // over watermark_columns, for idle timeouts
   bool idle_advanced_ = false;          // the idle watermark was given this idle period
   int64_t forced_checkpoint_id_ = 0;
+  // The checkpoint the operators' state was restored from (0: replaying from the
+  // source's start to a committed checkpoint); -1 = a fresh start.
+  int64_t resumed_from_ = -1;
   int64_t forced_records_ = 0;
   bool forced_finished_ = false;  // it was taken after Finish: take it after Finish too
   bool final_checkpoint_done_ = false;

@@ -266,7 +266,22 @@ Status Pipeline::SetUpCheckpoints() {
   if (options_.checkpoint_async_write) {
     checkpoint_writer_ = std::make_unique<CheckpointWriter>(checkpoints_.get(), 2);
   }
-  return ResumeFromCheckpoint().WithContext("pipeline '" + spec_.name + "'");
+  SLUICE_RETURN_NOT_OK(ResumeFromCheckpoint().WithContext("pipeline '" + spec_.name + "'"));
+  if (bad_records_ != nullptr && (resumed_from_ >= 0 || forced_checkpoint_id_ > 0)) {
+    // The dead letters reported after the restored checkpoint come again in the replay.
+    const int64_t after = std::max<int64_t>(resumed_from_, 0);
+    Result<int64_t> deleted = bad_records_->DeleteUncommitted(spec_.name, after);
+    if (!deleted.ok()) {
+      return deleted.status().WithContext("pipeline '" + spec_.name +
+                                          "': cannot delete the dead letters after checkpoint " +
+                                          std::to_string(after) + ", which the replay reports again");
+    }
+    if (*deleted > 0) {
+      observe::LogInfo("dead letters after the checkpoint deleted; the replay reports them again",
+                       {{"pipeline", spec_.name}, {"checkpoint", after}, {"dead_letters", *deleted}});
+    }
+  }
+  return Status::OK();
 }
 
 // How to start a pipeline over from nothing.
@@ -494,6 +509,8 @@ Status Pipeline::RestoreCheckpoint(const CheckpointData& data, const std::string
   }
   SLUICE_RETURN_NOT_OK(spec_.source->Seek(data.position).WithContext("source '" + spec_.name + "'"));
   stats_.records_in.store(data.records, std::memory_order_relaxed);
+  resumed_from_ = data.id;
+  max_event_time_ = data.max_event_time;
   observe::LogInfo("resumed from checkpoint", {{"pipeline", spec_.name},
                                                 {"checkpoint", data.id},
                                                 {"records", data.records},
@@ -507,6 +524,7 @@ Status Pipeline::TakeCheckpoint(int64_t id, bool finished) {
   data.finished = finished;
   data.records = stats_.records_in.load(std::memory_order_relaxed);
   data.position = spec_.source->CurrentPosition();
+  data.max_event_time = max_event_time_;
   for (const auto& q : spec_.queries) {
     CheckpointQuery cq = DescribeQuery(q);
     if (q.op) {

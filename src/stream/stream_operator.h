@@ -41,8 +41,8 @@ class StreamOperator {
   virtual const SchemaPtr& output_schema() const = 0;
   // Consumes one input batch and emits the changes it causes (possibly none).
   // Errors: Invalid means rows of the batch could not be evaluated and the operator's
-  // state is unchanged (the pipeline retries row by row to isolate the bad rows, as for
-  // BatchTransform); any other code is fatal for the pipeline. An error from `out` is
+  // state is unchanged (the pipeline retries parts of the batch, in order, to isolate the
+  // bad rows, as for BatchTransform); any other code is fatal for the pipeline. An error from `out` is
   // returned as is.
   virtual Status Apply(const RecordBatch& input, ChangeSink* out) = 0;
 

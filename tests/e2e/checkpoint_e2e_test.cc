@@ -2,7 +2,9 @@
 // resumes from its last checkpoint, and the warehouse ends up exactly as after a run
 // without interruption (stateless views, a continuous GROUP BY upserted on its key, an
 // event-time window emitted on close, a top-N over a GROUP BY): no lost and no
-// duplicated event.
+// duplicated event. A query that cannot evaluate some rows (a failed CAST) puts them in
+// `_sluice_dead_letters`: exactly once each too (a resume deletes the dead letters after
+// its checkpoint, which the replay reports again).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -41,6 +43,11 @@ std::string MakeProject(const TempDir& dir, const std::string& name) {
   EXPECT_NE(run, std::string::npos);
   yaml.insert(run, "  checkpoint_interval: 100ms\n");
   std::ofstream(dst + "/sluice.yaml") << yaml;
+  // Every 40th order fails its CAST: a `query` dead letter.
+  std::ofstream(dst + "/streams/checks.sql")
+      << "CREATE MATERIALIZED VIEW order_checks AS\n"
+         "SELECT order_id, CAST(CASE WHEN order_id % 40 = 0 THEN 'x' ELSE '1' END AS INTEGER) AS ok\n"
+         "FROM shop.orders;\n";
   return dst;
 }
 
@@ -59,7 +66,10 @@ std::string Fingerprint(const std::string& project) {
          Query(project, "SELECT count(*), CAST(sum(amount) * 100 AS BIGINT) FROM payments") +
          Query(project, "SELECT count(*) FROM inventory_changes") +
          Query(project, "SELECT count(*) FROM mobile_product_views") +
-         Query(project, "SELECT rn, units FROM best_sellers_live ORDER BY rn");
+         Query(project, "SELECT rn, units FROM best_sellers_live ORDER BY rn") +
+         Query(project, "SELECT count(*), sum(order_id) FROM order_checks") +
+         Query(project, "SELECT kind, count(*), count(DISTINCT raw) FROM _sluice_dead_letters "
+                        "GROUP BY kind ORDER BY kind");
 }
 
 TEST(CheckpointE2E, SigkillAtRandomMomentsThenResumeLandsEveryEventOnce) {
@@ -70,6 +80,7 @@ TEST(CheckpointE2E, SigkillAtRandomMomentsThenResumeLandsEveryEventOnce) {
   ASSERT_EQ(ref.exit_code, 0) << ref.output;
   const std::string expected = Fingerprint(reference);
   ASSERT_NE(expected.find("orders"), std::string::npos);
+  ASSERT_NE(expected.find("query,"), std::string::npos) << expected;
 
   const std::string project = MakeProject(tmp, "crashy");
   std::mt19937 rng(std::random_device{}());

@@ -227,22 +227,15 @@ TEST(SavepointE2E, AChangeThatAltersTheStateIsRefusedSayingWhat) {
 // A stop with a savepoint keeps open windows open (they belong to the savepoint), which
 // shows what an idle source does: with `watermark.idle_timeout` the window the data left
 // behind the delay closes once the source is idle; without, it waits for more data.
-std::string IdleWindows(const TempDir& tmp, const std::string& name, const std::string& idle) {
-  const std::string project = tmp.str() + "/" + name;
-  fs::create_directories(project + "/data");
-  std::ofstream(project + "/sluice.yaml") << "name: idle\nrun:\n  checkpoint_interval: 200ms\n";
-  std::ofstream(project + "/data/clicks.csv")
-      << "usr,ts\nu1,2024-01-01 00:00:01\nu2,2024-01-01 00:00:05\nu1,2024-01-01 00:00:12\n";
-  fs::create_directories(project + "/sources");
-  fs::create_directories(project + "/streams");
+void WriteIdleSource(const std::string& project, const std::string& idle) {
   std::ofstream(project + "/sources/clicks.yaml")
       << "type: file\npath: data/clicks.csv\nfollow: true\npoll_interval: 50ms\n"
          "watermark: {column: ts, delay: 5s" + idle + "}\ncolumns:\n"
          "  - {name: usr, type: VARCHAR}\n  - {name: ts, type: TIMESTAMP}\n";
-  std::ofstream(project + "/streams/w.sql")
-      << "CREATE MATERIALIZED VIEW per_window AS\n"
-         "SELECT window_start, count(*) AS n FROM TUMBLE(clicks, ts, INTERVAL '10' SECOND)\n"
-         "GROUP BY window_start EMIT ON WINDOW CLOSE;\n";
+}
+
+// Runs the project for 1.5 s, stops it with a savepoint and returns its windows.
+std::string RunIdle(const TempDir& tmp, const std::string& project, const std::string& name) {
   {
     BackgroundRun run(project, "--status off", tmp.str() + "/" + name + ".log");
     EXPECT_TRUE(WaitForRun(project));
@@ -255,6 +248,22 @@ std::string IdleWindows(const TempDir& tmp, const std::string& name, const std::
   return Query(project, "SELECT window_start, n FROM per_window ORDER BY window_start");
 }
 
+std::string IdleWindows(const TempDir& tmp, const std::string& name, const std::string& idle) {
+  const std::string project = tmp.str() + "/" + name;
+  fs::create_directories(project + "/data");
+  std::ofstream(project + "/sluice.yaml") << "name: idle\nrun:\n  checkpoint_interval: 200ms\n";
+  std::ofstream(project + "/data/clicks.csv")
+      << "usr,ts\nu1,2024-01-01 00:00:01\nu2,2024-01-01 00:00:05\nu1,2024-01-01 00:00:12\n";
+  fs::create_directories(project + "/sources");
+  fs::create_directories(project + "/streams");
+  WriteIdleSource(project, idle);
+  std::ofstream(project + "/streams/w.sql")
+      << "CREATE MATERIALIZED VIEW per_window AS\n"
+         "SELECT window_start, count(*) AS n FROM TUMBLE(clicks, ts, INTERVAL '10' SECOND)\n"
+         "GROUP BY window_start EMIT ON WINDOW CLOSE;\n";
+  return RunIdle(tmp, project, name);
+}
+
 TEST(SavepointE2E, AnIdleTimeoutClosesTheWindowsAnIdleSourceHolds) {
   TempDir tmp;
   // The newest event is :12, the watermark :07 (5 s delay): [:00, :10) is still open.
@@ -265,6 +274,19 @@ TEST(SavepointE2E, AnIdleTimeoutClosesTheWindowsAnIdleSourceHolds) {
   const std::string closed = IdleWindows(tmp, "closed", ", idle_timeout: 300ms");
   EXPECT_NE(closed.find("2024-01-01 00:00:00,2"), std::string::npos) << closed;
   EXPECT_EQ(closed.find("2024-01-01 00:00:10"), std::string::npos) << closed;
+}
+
+// The newest event time read is part of the checkpoint: a run that resumes into a source
+// that stays quiet still moves the watermark there once the idle timeout passes.
+TEST(SavepointE2E, AnIdleTimeoutAfterARestartUsesTheCheckpointedEventTime) {
+  TempDir tmp;
+  const std::string first = IdleWindows(tmp, "restarted", "");
+  EXPECT_EQ(first.find("2024-01-01 00:00:00"), std::string::npos) << first;
+  const std::string project = tmp.str() + "/restarted";
+  WriteIdleSource(project, ", idle_timeout: 300ms");
+  const std::string second = RunIdle(tmp, project, "restarted-2");
+  EXPECT_NE(second.find("2024-01-01 00:00:00,2"), std::string::npos) << second;
+  EXPECT_EQ(second.find("2024-01-01 00:00:10"), std::string::npos) << second;
 }
 
 }  // namespace

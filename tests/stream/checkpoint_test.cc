@@ -182,6 +182,7 @@ TEST(CheckpointStoreTest, WritesAtomicallyListsReadsAndPrunes) {
     d.records = id * 10;
     d.position.Set("orders.csv", id * 100);
     d.queries.push_back({"q", "fp", true, "state" + std::to_string(id)});
+    if (id == 4) d.max_event_time = 1700000000123456;
     ASSERT_TRUE(store.Write(d).ok());
   }
   std::ofstream(dir / "9.ckpt.tmp") << "half";  // an interrupted write is ignored
@@ -194,6 +195,8 @@ TEST(CheckpointStoreTest, WritesAtomicallyListsReadsAndPrunes) {
   EXPECT_EQ(d->records, 40);
   EXPECT_EQ(d->position.OffsetOf("orders.csv"), 400);
   EXPECT_EQ(d->queries[0].state, "state4");
+  EXPECT_EQ(d->max_event_time, 1700000000123456);
+  EXPECT_EQ(store.Read(3)->max_event_time, INT64_MIN);
   EXPECT_EQ(store.Read(1).status().code(), StatusCode::kNotFound);
   // A corrupt file is refused with its path.
   {

@@ -241,6 +241,72 @@ TYPED_TEST(DeadLetterTest, StableLocationsAreStoredOnce) {
   EXPECT_EQ((*log)->unwritten_count(), 0);
 }
 
+// A pipeline resuming from checkpoint R deletes its dead letters of later checkpoints
+// (stored or still buffered), which the replay reports again; it keeps the replayed ones,
+// those of R and before, those without a checkpoint and other pipelines' rows.
+TYPED_TEST(DeadLetterTest, AResumeDeletesTheDeadLettersAfterItsCheckpoint) {
+  auto wh = this->target_.Open("warehouse");
+  ASSERT_TRUE(wh.ok()) << wh.status().ToString();
+  auto log = BadRecordLog::Open(this->dir_.File("state/bad_records.ndjson"));
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE((*log)->AttachWarehouse(wh->get()).ok());
+  const auto bad = [](int n) {
+    return Bad("q", "streams/q.sql:1:1", "id=" + std::to_string(n), "cannot cast");
+  };
+  (*log)->Add("orders", bad(1), 3);
+  (*log)->Add("orders", bad(2), 4);
+  (*log)->Add("orders", bad(3), 5);
+  (*log)->Add("orders", bad(4));  // no checkpoint
+  (*log)->Add("clicks", bad(5), 9);
+  (*log)->Flush();
+  auto table = DeadLetterTable::Open(wh->get());
+  ASSERT_TRUE(table.ok());
+  ASSERT_TRUE((*table)->MarkReplayed({3}, 1800000000000000).ok());
+  (*log)->Add("orders", bad(6), 6);  // buffered, not flushed yet
+  Result<int64_t> deleted = (*log)->DeleteUncommitted("orders", 3);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(*deleted, 2);  // id=2 (stored) and id=6 (buffered); id=3 was replayed
+  (*log)->Flush();
+  auto all = (*table)->List({});
+  ASSERT_TRUE(all.ok());
+  std::vector<std::string> got;
+  for (const DeadLetter& d : *all) {
+    got.push_back(d.pipeline + "|" + d.raw + "|" + std::to_string(d.checkpoint));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"orders|id=1|3", "orders|id=3|5", "orders|id=4|0",
+                                           "clicks|id=5|9"}));
+  // From the start: id=1 goes; id=3 is replayed, id=4 has no checkpoint.
+  EXPECT_EQ(*(*table)->DeleteUncommitted("orders", 0), 1);
+  EXPECT_EQ(*(*table)->DeleteUncommitted("clicks", 8), 1);
+}
+
+// A table written by an older sluice (without the checkpoint column) gains it.
+TYPED_TEST(DeadLetterTest, AnOlderTableGainsTheCheckpointColumn) {
+  auto wh = this->target_.Open("warehouse");
+  ASSERT_TRUE(wh.ok()) << wh.status().ToString();
+  auto conn = (*wh)->Connect();
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE((*conn)->Execute("CREATE TABLE _sluice_dead_letters (id BIGINT, time TIMESTAMP, "
+                               "pipeline VARCHAR, connector VARCHAR, kind VARCHAR, location VARCHAR, "
+                               "error VARCHAR, raw VARCHAR, replayed_at TIMESTAMP)")
+                  .ok());
+  ASSERT_TRUE((*conn)->Execute("INSERT INTO _sluice_dead_letters VALUES (1, NULL, 'orders', 'orders', "
+                               "'source', 'a.csv:2', 'bad', 'x', NULL)")
+                  .ok());
+  auto table = DeadLetterTable::Open(wh->get());
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  std::vector<DeadLetter> rows(1);
+  rows[0].pipeline = "orders";
+  rows[0].checkpoint = 7;
+  ASSERT_TRUE((*table)->Write(&rows).ok());
+  auto all = (*table)->List({});
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].checkpoint, 0);
+  EXPECT_EQ((*all)[1].checkpoint, 7);
+  EXPECT_EQ((*all)[1].id, 2);
+}
+
 TEST(BadRecordLogTest, FileOnlyWithoutWarehouse) {
   TempDir dir;
   auto log = BadRecordLog::Open(dir.File("a/b/bad.ndjson"));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -290,6 +291,57 @@ TEST(PipelineTest, AnIdleSourceAdvancesTheWatermarkToItsNewestEventOnce) {
   EXPECT_GT(capped[0], future - int64_t{7200} * 1'000'000);
   // A source that never gave a timestamp advances nothing.
   EXPECT_TRUE(IdleWatermarks({TimedBatch({std::nullopt})}, 20'000, 0, 100).empty());
+}
+
+// The bad rows of a batch are found by halving: the good rows go on in order, in few
+// parts, and each bad row is reported once, in order.
+TEST(IsolateBadRowsTest, HalvesDownToTheBadRowsKeepingOrder) {
+  RecordBatchPtr input = MakeBatch(0, 1000);
+  const std::vector<int64_t> bad_ids = {0, 3, 500, 501, 999};
+  auto is_bad = [&](int64_t id) {
+    return std::find(bad_ids.begin(), bad_ids.end(), id) != bad_ids.end();
+  };
+  std::vector<int64_t> applied, reported;
+  int calls = 0;
+  Status st = IsolateBadRows(
+      *input,
+      [&](const RecordBatch& part) -> Status {
+        ++calls;
+        for (int64_t r = 0; r < part.num_rows(); ++r) {
+          if (is_bad(part.column(0).Get<int64_t>(r))) return Status::Invalid("bad row");
+        }
+        for (int64_t r = 0; r < part.num_rows(); ++r) applied.push_back(part.column(0).Get<int64_t>(r));
+        return Status::OK();
+      },
+      [&](const RecordBatch& one, const Status& error) {
+        EXPECT_EQ(one.num_rows(), 1);
+        EXPECT_EQ(error.message(), "bad row");
+        reported.push_back(one.column(0).Get<int64_t>(0));
+      });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(reported, bad_ids);
+  ASSERT_EQ(applied.size(), 995u);
+  EXPECT_TRUE(std::is_sorted(applied.begin(), applied.end()));
+  EXPECT_LT(calls, 120);  // row by row would be 1000
+}
+
+TEST(IsolateBadRowsTest, AnotherErrorStopsAndIsReturned) {
+  RecordBatchPtr input = MakeBatch(0, 64);
+  int64_t reported = 0;
+  Status st = IsolateBadRows(
+      *input,
+      [&](const RecordBatch& part) -> Status {
+        if (part.column(0).Get<int64_t>(0) >= 32) return Status::IOError("sink went away");
+        return part.num_rows() == 1 ? Status::Invalid("bad") : Status::Invalid("some bad");
+      },
+      [&](const RecordBatch&, const Status&) { ++reported; });
+  EXPECT_EQ(st.code(), StatusCode::kIOError);
+  EXPECT_EQ(reported, 32);  // rows 0..31 each bad, then the second half stops it
+  // An empty or one-row batch.
+  EXPECT_TRUE(IsolateBadRows(*MakeBatch(0, 0), [](const RecordBatch&) { return Status::Invalid("x"); },
+                             [&](const RecordBatch&, const Status&) { ++reported; })
+                  .ok());
+  EXPECT_EQ(reported, 32);
 }
 
 TEST(SliceBatchTest, CopiesTheRange) {
