@@ -39,6 +39,12 @@ class EventGenerator {
   // Produces the next `count` (>= 1) events: appends one batch per stream that got rows,
   // in stream order (so referenced rows come in earlier batches or earlier rows).
   virtual void Generate(int64_t count, std::vector<SourceBatch>* out) = 0;
+  // Tells the generator which streams its consumer reads (one flag per stream, in
+  // stream order; missing flags mean read). A generator may then skip building the
+  // batches of unread streams: Generate still counts their events, and the streams
+  // that are read get exactly the rows they get without the hint. The default ignores
+  // the hint (every stream is built).
+  virtual void SetStreamsRead(const std::vector<bool>& read) { (void)read; }
 };
 
 // Builds one stream's batch row by row, writing straight into Arrow-layout buffers
@@ -78,6 +84,16 @@ class StreamBuilder {
     Draft& c = cols_[static_cast<size_t>(col)];
     c.data.AppendValue<T>(v);
     ++c.length;
+  }
+  // Appends `n` (>= 1) values to fixed-width column `col` (whose type is T), left for
+  // the caller to write at the returned address before the next call on this builder.
+  template <typename T>
+  T* AppendSlots(int col, size_t n) {
+    Draft& c = cols_[static_cast<size_t>(col)];
+    const size_t at = c.data.size();
+    c.data.Resize(at + n * sizeof(T));
+    c.length += static_cast<int64_t>(n);
+    return reinterpret_cast<T*>(c.data.mutable_data() + at);
   }
   [[gnu::always_inline]] void AppendString(int col, std::string_view s) {
     Draft& c = cols_[static_cast<size_t>(col)];
@@ -161,10 +177,10 @@ class StreamBuilder {
     }
   }
 
-  // memcpy for the short strings that dominate, without a library call.
+  // memcpy for the short and medium strings that dominate, without a library call.
   [[gnu::always_inline]] static void CopySmall(uint8_t* dst, const char* src, size_t n) {
     if (n > 16) {
-      CopyLong(dst, src, n);
+      CopyMedium(dst, src, n);
     } else if (n >= 8) {  // two overlapping 8-byte moves
       uint64_t a, b;
       std::memcpy(&a, src, 8);
@@ -184,9 +200,23 @@ class StreamBuilder {
     }
   }
 
-  // Kept out of line so that the inlined CopySmall stays small.
-  [[gnu::noinline]] static void CopyLong(uint8_t* dst, const char* src, size_t n) {
-    std::memcpy(dst, src, n);
+  // 17..128 bytes (urls, extras) by 16-byte moves, the last one ending at the last
+  // byte (overlapping the one before); longer strings by memcpy. Out of line, so that
+  // the inlined CopySmall stays small.
+  [[gnu::noinline]] static void CopyMedium(uint8_t* dst, const char* src, size_t n) {
+    if (n > 128) {
+      std::memcpy(dst, src, n);
+      return;
+    }
+    for (size_t i = 0; i + 16 < n; i += 16) Move16(dst + i, src + i);
+    Move16(dst + n - 16, src + n - 16);
+  }
+  [[gnu::always_inline]] static void Move16(uint8_t* dst, const char* src) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + 8, &b, 8);
   }
 
   SchemaPtr schema_;

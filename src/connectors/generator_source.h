@@ -64,6 +64,10 @@ class GeneratorSource : public Source {
   Status Close() override { return Status::OK(); }
 
   int64_t next_event() const { return next_event_; }
+  // Projection pushdown: which streams (one flag each, in streams() order) the consumer
+  // reads. Batches of unread streams may then be left out of Next's output (the nexmark
+  // world skips them); read streams get exactly the same rows. Default: all read.
+  void SetStreamsRead(const std::vector<bool>& read) { generator_->SetStreamsRead(read); }
 
  private:
   GeneratorOptions options_;

@@ -67,6 +67,9 @@ class NexmarkGenerator : public EventGenerator {
   const std::vector<StreamInfo>& streams() const override { return streams_; }
   Status Seek(int64_t index) override;
   void Generate(int64_t count, std::vector<SourceBatch>* out) override;
+  // Unread streams are skipped whole: every event is a function of (seed, index), so
+  // skipping one changes nothing else.
+  void SetStreamsRead(const std::vector<bool>& read) override;
 
   // The reference id arithmetic, base 0 (add kFirstPersonId / kFirstAuctionId).
   // The last person (auction) id that exists at event `event`; the current one when
@@ -112,11 +115,27 @@ class NexmarkGenerator : public EventGenerator {
   int RandomString(gen::Rng& rng, int max_len, char special, char* out) const;
   int64_t ExtraLength(gen::Rng& rng, int64_t current_size, int64_t average) const;
   void AppendExtra(gen::Rng& rng, int64_t length, StreamBuilder& b, int col) const;
-  int64_t Price(gen::Rng& rng) const;
+  int64_t Price(gen::Rng& rng) const { return PriceOf(rng.Double()); }
+  // The price for uniform u in [0, 1).
+  int64_t PriceOf(double u) const;
+
+  // A bid's random draws, made in event order by DrawBid; its row is written later by
+  // WriteBids, column by column, so that the string copies (from tables larger than
+  // the L1 cache) can be prefetched a few rows ahead.
+  struct BidDraw {
+    int64_t auction;
+    int64_t bidder;
+    double price_u;  // the price's uniform draw: PriceOf runs in a tight loop later
+    int64_t time;
+    int32_t channel;  // index into channels_ / channel_urls_ (hot channels at the end)
+    int32_t extra_length;
+    uint32_t extra_offset;
+  };
 
   void WritePerson(const EventPos& e, gen::Rng& rng, StreamBuilder& b) const;
   void WriteAuction(const EventPos& e, gen::Rng& rng, StreamBuilder& b) const;
-  void WriteBid(const EventPos& e, gen::Rng& rng, StreamBuilder& b) const;
+  BidDraw DrawBid(const EventPos& e, gen::Rng& rng) const;
+  void WriteBids(StreamBuilder& b) const;
 
   NexmarkConfig config_;
   uint64_t seed_;
@@ -130,9 +149,15 @@ class NexmarkGenerator : public EventGenerator {
   std::string extra_pool_;
   char string_chars_[256];   // byte -> character for random strings (0 = special)
   StringTable names_;        // "First Last"
-  StringTable channels_;     // channel-0 .. channel-9999
-  StringTable channel_urls_;
-  StringTable hot_urls_;
+  StringTable channels_;      // channel-0 .. channel-9999, then the hot channels
+  StringTable channel_urls_;  // their urls, in the same order
+  bool read_[3] = {true, true, true};  // SetStreamsRead
+  std::vector<BidDraw> bids_;          // Generate's scratch, kept for its capacity
+  // ExtraLength(rng, BidFixedSize(), avg_bid_byte_size) precomputed: no draw when
+  // bid_extra_draws_ is false, else bid_extra_min_ + Uniform(2 * bid_extra_delta_).
+  bool bid_extra_draws_ = false;
+  int64_t bid_extra_min_ = 0;
+  int64_t bid_extra_delta_ = 0;
   const gen::FastExp2Table& exp2_ = gen::FastExp2();
 };
 

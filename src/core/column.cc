@@ -10,6 +10,31 @@ void Column::Reserve(int64_t rows, int64_t string_bytes) {
   if (string_bytes > 0) strings_.Reserve(strings_.size() + static_cast<size_t>(string_bytes));
 }
 
+namespace {
+
+// memcpy for n < 16 without a library call: overlapping word moves.
+inline void CopyShort(char* dst, const char* src, size_t n) {
+  if (n >= 8) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+  } else if (n > 0) {  // 1..3 bytes: first, middle, last
+    dst[0] = src[0];
+    dst[n / 2] = src[n / 2];
+    dst[n - 1] = src[n - 1];
+  }
+}
+
+}  // namespace
+
 void Column::MaterializeValidity() {
   if (!validity_.empty()) return;
   const size_t bytes = static_cast<size_t>((length_ + 8) >> 3);
@@ -98,7 +123,7 @@ void Column::AppendSelected(const Column& other, const int32_t* indices, int64_t
       if (len >= 16) {
         std::memcpy(into, from, len);
       } else {
-        for (size_t k = 0; k < len; ++k) into[k] = from[k];
+        CopyShort(into, from, len);
       }
       at = dst[i];
     }
@@ -132,10 +157,33 @@ void Column::AppendSelected(const Column& other, const int32_t* indices, int64_t
   }
   if (other.has_nulls() || !validity_.empty()) {
     MaterializeValidity();
-    for (int64_t i = 0; i < count; ++i) {
-      const bool valid = other.IsValid(indices[i]);
-      SetValidBit(length_ + i, valid);
-      null_count_ += valid ? 0 : 1;
+    const int64_t end = length_ + count;
+    const auto need = static_cast<size_t>((end + 7) >> 3);
+    if (validity_.size() < need) validity_.ResizeZeroed(need);
+    uint8_t* bits = validity_.mutable_data();
+    // Valid unless `other` has a validity bitmap saying otherwise.
+    const uint8_t* src = other.validity_.empty() ? nullptr : other.validity_.data();
+    auto valid = [src](int32_t j) -> uint32_t {
+      return src == nullptr ? 1u : (src[j >> 3] >> (j & 7)) & 1u;
+    };
+    int64_t i = 0;
+    int64_t row = length_;
+    // Bit by bit up to a byte boundary and after the last whole byte; whole bytes between.
+    for (; i < count && (row & 7) != 0; ++i, ++row) {
+      const bool v = valid(indices[i]) != 0;
+      SetValidBit(row, v);
+      null_count_ += v ? 0 : 1;
+    }
+    for (; i + 8 <= count; i += 8, row += 8) {
+      uint32_t byte = 0;
+      for (int k = 0; k < 8; ++k) byte |= valid(indices[i + k]) << k;
+      bits[row >> 3] = static_cast<uint8_t>(byte);
+      null_count_ += 8 - __builtin_popcount(byte);
+    }
+    for (; i < count; ++i, ++row) {
+      const bool v = valid(indices[i]) != 0;
+      SetValidBit(row, v);
+      null_count_ += v ? 0 : 1;
     }
   }
   length_ += count;
