@@ -186,6 +186,7 @@ int Show(const Opened& o, const std::string& id_text) {
             << "error:       " << r.error << "\n"
             << "replayed_at: " << (r.replayed_at ? FormatTimestamp(*r.replayed_at) + " UTC" : "-")
             << "\n"
+            << "checkpoint:  " << (r.checkpoint > 0 ? std::to_string(r.checkpoint) : "-") << "\n"
             << "raw:\n" << r.raw << "\n";
   return kExitOk;
 }
