@@ -3,12 +3,16 @@
 #include <duckdb.h>
 #include <malloc.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 
 #include "bench.h"
 #include "bench_setup.h"
+#include "connectors/generator_source.h"
 #include "core/hash.h"
 #include "core/time.h"
 #include "sql/plan.h"
@@ -271,13 +275,14 @@ Result<sql::PlanPtr> PlanNexmarkQuery(const NexmarkQuery& q) {
 }
 
 Result<QueryOutput> RunNexmarkInSluice(const NexmarkQuery& q, int64_t events, uint64_t seed,
-                                       bool checksum) {
+                                       bool checksum, const stream::OperatorStateOptions& state) {
   SLUICE_ASSIGN_OR_RETURN(sql::PlanPtr plan, PlanNexmarkQuery(q));
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> source, OpenGenerator("nexmark", seed, events, "nexmark"));
   stream::QueryGraphOptions options;
   options.watermark_delay_us = kNexmarkWatermarkDelayUs;
   options.error_context = sql::ErrorContext{q.sluice_sql, "nexmark/" + std::string(q.name) + ".sql"};
   options.lookup_tables = std::make_shared<SideInputProvider>();
+  options.state = state;
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<stream::QueryGraph> graph, stream::QueryGraph::Make(plan, options));
   // Per generator stream, the graph ports that read it.
   const auto& streams = source->streams();
@@ -291,6 +296,13 @@ Result<QueryOutput> RunNexmarkInSluice(const NexmarkQuery& q, int64_t events, ui
       }
     }
     if (!found) return Status::Internal("query graph reads an unknown stream " + graph->input_tables()[static_cast<size_t>(p)]);
+  }
+  // Projection pushdown: the generator skips the streams no port reads (their batches
+  // would be dropped below anyway); the streams read keep exactly their rows.
+  if (auto* generator = dynamic_cast<connectors::GeneratorSource*>(source.get())) {
+    std::vector<bool> read(streams.size());
+    for (size_t s = 0; s < streams.size(); ++s) read[s] = !ports[s].empty();
+    generator->SetStreamsRead(read);
   }
   QueryOutput out;
   const SchemaPtr out_schema = graph->output_schema();
@@ -478,7 +490,22 @@ std::vector<std::string> SupportedNexmarkQueries() {
 }
 
 Status RunNexmarkBench(const std::vector<std::string>& queries, int64_t events, int repeat,
-                       uint64_t seed, std::vector<NexmarkBenchResult>* out) {
+                       uint64_t seed, std::vector<NexmarkBenchResult>* out,
+                       const stream::OperatorStateOptions& state_options) {
+  stream::OperatorStateOptions state = state_options;
+  std::string scratch;  // removed on return
+  if (state.backend == stream::StateBackendKind::kRocksDb && state.dir.empty()) {
+    scratch = (std::filesystem::temp_directory_path() /
+               ("sluice_nexmark_state_" + std::to_string(::getpid()))).string();
+    state.dir = scratch;
+  }
+  struct RemoveScratch {
+    const std::string& dir;
+    ~RemoveScratch() {
+      std::error_code ec;
+      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+  } remove_scratch{scratch};
   std::vector<const NexmarkQuery*> todo;
   const bool all = queries.empty() || (queries.size() == 1 && queries[0] == "all");
   for (const std::string& name : all ? SupportedNexmarkQueries() : queries) {
@@ -514,7 +541,7 @@ Status RunNexmarkBench(const std::vector<std::string>& queries, int64_t events, 
     for (int i = 0; i < repeat && r.error.empty(); ++i) {
       const int64_t start = MonotonicNanos();
       const double cpu = ProcessCpuSeconds();
-      Result<QueryOutput> o = RunNexmarkInSluice(*q, events, seed, false);
+      Result<QueryOutput> o = RunNexmarkInSluice(*q, events, seed, false, state);
       if (!o.ok()) {
         r.error = o.status().ToString();
         break;
@@ -547,7 +574,7 @@ Status RunNexmarkBench(const std::vector<std::string>& queries, int64_t events, 
       duck_wall.push_back(static_cast<double>(MonotonicNanos() - start) / 1e9);
       (void)o;
     }
-    Result<QueryOutput> mine = RunNexmarkInSluice(*q, events, seed, true);
+    Result<QueryOutput> mine = RunNexmarkInSluice(*q, events, seed, true, state);
     if (!mine.ok()) {
       r.error = mine.status().ToString();
       continue;

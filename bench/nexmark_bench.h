@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "nexmark_queries.h"
 #include "sql/plan.h"
+#include "stream/state_backend.h"
 
 namespace sluice::bench {
 
@@ -44,8 +45,10 @@ Result<sql::PlanPtr> PlanNexmarkQuery(const NexmarkQuery& q);
 // checksum of the final multiset of rows). With `checksum` false only rows are counted
 // (the timed runs). Fails on plan or runtime errors, and (Invalid) when an operator
 // refuses any row (late or failing): then sluice did not see the input DuckDB sees.
+// `state`: where the graph's GROUP BY and join operators keep their state (default:
+// memory; kRocksDb needs state.dir).
 Result<QueryOutput> RunNexmarkInSluice(const NexmarkQuery& q, int64_t events, uint64_t seed,
-                                       bool checksum);
+                                       bool checksum, const stream::OperatorStateOptions& state = {});
 
 // An in-memory DuckDB (threads = 1) holding tables person, auction and bid with the
 // first `events` nexmark events (same generator, seed and defaults as above).
@@ -98,8 +101,10 @@ std::vector<std::string> SupportedNexmarkQueries();
 // checksummed run of each side. A query sluice cannot plan or run gets a result with
 // `supported` false / `error` set (match false) and the others go on. Unknown query
 // names, a non-positive event count or repeat are Invalid. Results are appended to `out`
-// in order.
+// in order. `state`: the sluice runs' state backend (`--state-backend`); with kRocksDb
+// and no state.dir, a scratch directory under the system temp dir, removed at the end.
 Status RunNexmarkBench(const std::vector<std::string>& queries, int64_t events, int repeat,
-                       uint64_t seed, std::vector<NexmarkBenchResult>* out);
+                       uint64_t seed, std::vector<NexmarkBenchResult>* out,
+                       const stream::OperatorStateOptions& state = {});
 
 }  // namespace sluice::bench

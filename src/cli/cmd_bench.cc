@@ -10,6 +10,7 @@
 #include "build_bench.h"
 #include "checkpoint_bench.h"
 #include "cli/commands.h"
+#include "core/config.h"
 #include "core/time.h"
 #include "generate_bench.h"
 #include "ingest_bench.h"
@@ -35,7 +36,17 @@ std::vector<std::string> SplitList(const std::string& s) {
 // `sluice bench nexmark`: exits kExitFailure when sluice and DuckDB disagree.
 int RunNexmark(const BenchOptions& o, const std::vector<std::string>& queries) {
   std::vector<bench::NexmarkBenchResult> results;
-  const Status st = bench::RunNexmarkBench(queries, o.events, o.repeat, 42, &results);
+  stream::OperatorStateOptions state;
+  if (o.state_backend == "rocksdb") {
+    state.backend = stream::StateBackendKind::kRocksDb;
+    state.memory_budget_bytes = ParseByteSize(o.state_memory_budget);
+    if (state.memory_budget_bytes <= 0) {
+      std::cerr << "error: --state-memory-budget must be a size such as 64MB, not '"
+                << o.state_memory_budget << "'\n";
+      return kExitInvalid;
+    }
+  }
+  const Status st = bench::RunNexmarkBench(queries, o.events, o.repeat, 42, &results, state);
   if (!st.ok()) {
     std::cerr << "error: " << st.ToString() << "\n";
     return st.code() == StatusCode::kInvalid ? kExitInvalid : kExitFailure;

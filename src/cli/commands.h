@@ -54,6 +54,8 @@ struct BenchOptions {
   std::string tmp_dir;           // parse: where the synthetic file goes (default: system temp)
   int repeat = 5;                // repetitions per benchmark; medians are reported
   std::string queries = "all";  // nexmark: comma-separated names, or all (every supported query)
+  std::string state_backend = "memory";       // nexmark: memory | rocksdb
+  std::string state_memory_budget = "256MB";  // nexmark: the rocksdb backend's budget per operator
   std::string warehouse = "duckdb";  // load: duckdb | postgres
   int64_t rows = 1000000;            // load: rows per repetition
   std::string url;                   // load: PostgreSQL URL (empty = throwaway server)

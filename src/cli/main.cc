@@ -88,6 +88,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   nexmark->add_flag("--json", b.json, "One JSON object per query");
+  nexmark->add_option("--state-backend", b.state_backend,
+                      "Where GROUP BY and join state lives: memory or rocksdb (spilled to a scratch dir)")
+      ->check(CLI::IsMember({"memory", "rocksdb"}))
+      ->capture_default_str();
+  nexmark->add_option("--state-memory-budget", b.state_memory_budget,
+                      "rocksdb: in-memory state per operator, e.g. 64MB")
+      ->capture_default_str();
   CLI::App* load = bench->add_subcommand(
       "load", "Warehouse load throughput (rows/s) versus the database's own CSV COPY");
   load->add_option("--warehouse", b.warehouse, "duckdb or postgres")

@@ -567,7 +567,7 @@ ProjectPlan PlanProject(const std::string& dir, Diagnostics* diag) {
         go.watermark_delay_us = delay;
         go.error_context = ctx;
         go.lookup_tables = lookup_tables->NewProvider();
-        // run.state_backend, or the query's own WITH (state_backend = ...): GROUP BY
+        // run.state_backend, or the query's own WITH (state_backend = ...): GROUP BY and join
         // state in memory or spilled to <state_dir>/state/<source>/<n>_<query>/ (n: the
         // query's index in its pipeline).
         const std::string& backend =

@@ -65,6 +65,15 @@ struct PlanNode {
   std::shared_ptr<CompiledAggregate> aggregate;
   // kWindowAggregate: rows later than this past a window's end still update it.
   int64_t allowed_lateness_us = 0;
+  // kAggregate: per group key, the input column it is exactly (a plain reference), or -1.
+  std::vector<int> key_input;
+  // kAggregate: a group key that is a closed-by-watermark window bound of the input
+  // (WindowCloseOffset), or -1. A group whose key value v has v + expiry_offset_us <= the
+  // watermark can no longer change: the operator frees it (emitting nothing).
+  int expiry_key = -1;
+  // kAggregate with expiry_key, kJoin with window_close_expiry: added to the key / expiry
+  // column's value.
+  int64_t expiry_offset_us = 0;
 
   // kWindowAssign: over a scan; the window family and the event-time column (in the
   // input). Output: the input's columns, window_start, window_end.
@@ -77,6 +86,8 @@ struct PlanNode {
   JoinType join_type = JoinType::kInner;
   std::shared_ptr<JoinCondition> join;
   // Window join: per side the window_end column; a row expires when the watermark passes it.
+  // Also set for a join on window bounds of window aggregates (window_close_expiry): a row
+  // expires once the watermark >= its expiry column + expiry_offset_us (above).
   int left_expiry = -1;
   int right_expiry = -1;
   // The columns whose max drives a window join's watermark (the windows' time columns).
@@ -119,11 +130,31 @@ struct PlanNode {
   int64_t over_preceding = -1;
   bool over_range_peers = false;
 
+  // kJoin with left_expiry/right_expiry, kAggregate with expiry_key: the state is freed by
+  // the watermark of the window aggregates below the node (their windows' closing rule),
+  // which the query graph hands to the node after each call.
+  bool window_close_expiry = false;
+
   // Every stream the tree scans (in first-scan order), for the runtime's inputs.
   void CollectScans(std::vector<const PlanNode*>* out) const;
   // One line per node, indented ("Aggregate (changelog) [count(*)]"), for EXPLAIN and tests.
   std::string ToString(int indent = 0) const;
 };
+
+// Closed-by-watermark window bounds. WindowCloseOffset(node, c) is an offset d such that
+// once a window aggregate below `node` has a watermark >= v + d, no change (insert or
+// retraction) whose column c holds v can come out of `node` any more; kNotWindowBound
+// when column c is not such a column. It holds for:
+//  - window_end of an event-time TUMBLE/HOP/CUMULATE WindowAggregate's output (a plain
+//    reference to the group key): d = allowed lateness, the rule by which the aggregate
+//    stops updating a window; window_start of TUMBLE/HOP: d = size + allowed lateness;
+//  - a column a Select passes through unchanged from such a column of its input;
+//  - a GroupAggregate's output column that is exactly a group key which is such a column
+//    of its input (a group changes only when rows of its key change).
+// Not for SESSION windows (a session's end moves when sessions merge), processing-time
+// windows, computed expressions, joins, TopN, OVER or UNION outputs.
+constexpr int64_t kNotWindowBound = INT64_MIN;
+int64_t WindowCloseOffset(const PlanNode& node, int column);
 
 struct PlanOptions {
   // Per-query options (Statement::options, validated): allowed_lateness.

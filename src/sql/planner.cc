@@ -358,10 +358,36 @@ class Planner {
       if (j->join->has_time_bounds) BoundsToResidual(j->join.get(), *j->schema, nl);
       j->left_event_time = left.node->time_column;
       j->right_event_time = right.node->time_column;
+    } else if (!j->join->has_time_bounds) {
+      SetWindowCloseExpiry(*left.node, *right.node, j.get());
     }
     j->inputs = {left.node, right.node};
     p.node = std::move(j);
     return p;
+  }
+
+  // A join whose equality keys pair a closed-by-watermark window bound on the left with
+  // one on the right (WindowCloseOffset): a row with key value v can find no new partner
+  // and see no change of its own once both sides' windows of v are closed, so it expires
+  // at v + the larger offset. The first such key pair is used.
+  static void SetWindowCloseExpiry(const PlanNode& left, const PlanNode& right, PlanNode* j) {
+    const JoinCondition& cond = *j->join;
+    for (size_t k = 0; k < cond.left_keys.size(); ++k) {
+      const int lk = cond.left_keys[k];
+      const int rk = cond.right_keys[k];
+      const int64_t lo = WindowCloseOffset(left, lk);
+      const int64_t ro = WindowCloseOffset(right, rk);
+      if (lo == kNotWindowBound || ro == kNotWindowBound) continue;
+      if (left.schema->field(lk).type.id != TypeId::kTimestamp ||
+          right.schema->field(rk).type.id != TypeId::kTimestamp) {
+        continue;
+      }
+      j->left_expiry = lk;
+      j->right_expiry = rk;
+      j->expiry_offset_us = std::max(lo, ro);
+      j->window_close_expiry = true;
+      return;
+    }
   }
 
   // Whether `column` of `node`'s output is an event-time column of an append-only stream:
@@ -488,6 +514,9 @@ class Planner {
       return ctx_.NotSupported(s.from.window_pos, "a window over a changelog");
     }
     PlanPtr n = NewNode(windowed ? PlanKind::kWindowAggregate : PlanKind::kAggregate, s.pos);
+    for (const BoundExprPtr& key : bound.group_keys) {
+      n->key_input.push_back(key->op == BoundOp::kColumn ? key->column : -1);
+    }
     SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<CompiledAggregate> agg,
                             CompiledAggregate::Make(std::move(bound), ctx_));
     if (!input->append_only) {
@@ -509,6 +538,18 @@ class Planner {
         break;
       }
       n->unique_key.push_back(column);
+    }
+    if (!windowed) {
+      // Grouped by a window bound of a window aggregate below: the group is done when
+      // that window closes.
+      for (size_t k = 0; k < n->key_input.size(); ++k) {
+        const int64_t offset = WindowCloseOffset(*input, n->key_input[k]);
+        if (offset == kNotWindowBound) continue;
+        n->expiry_key = static_cast<int>(k);
+        n->expiry_offset_us = offset;
+        n->window_close_expiry = true;
+        break;
+      }
     }
     n->inputs.push_back(input);
     return n;
@@ -687,6 +728,40 @@ const char* PlanKindName(PlanKind kind) {
   return "?";
 }
 
+int64_t WindowCloseOffset(const PlanNode& node, int column) {
+  if (column < 0 || column >= node.schema->num_fields()) return kNotWindowBound;
+  switch (node.kind) {
+    case PlanKind::kWindowAggregate: {
+      const CompiledAggregate& agg = *node.aggregate;
+      const WindowInfo& w = agg.window();
+      const bool fixed = w.kind == WindowKind::kTumble || w.kind == WindowKind::kHop;
+      if ((!fixed && w.kind != WindowKind::kCumulate) || w.processing_time) return kNotWindowBound;
+      if (static_cast<size_t>(column) >= agg.key_output().size()) return kNotWindowBound;
+      const int key = agg.key_output()[static_cast<size_t>(column)];
+      if (key < 0) return kNotWindowBound;
+      const int64_t lateness = std::max<int64_t>(node.allowed_lateness_us, 0);
+      if (key == w.end_key) return lateness;
+      if (key == w.start_key && fixed) {
+        return w.size > INT64_MAX - lateness ? kNotWindowBound : w.size + lateness;
+      }
+      return kNotWindowBound;
+    }
+    case PlanKind::kSelect: {
+      if (static_cast<size_t>(column) >= node.passthrough.size()) return kNotWindowBound;
+      return WindowCloseOffset(*node.inputs[0], node.passthrough[static_cast<size_t>(column)]);
+    }
+    case PlanKind::kAggregate: {
+      const std::vector<int>& key_output = node.aggregate->key_output();
+      if (static_cast<size_t>(column) >= key_output.size()) return kNotWindowBound;
+      const int key = key_output[static_cast<size_t>(column)];
+      if (key < 0 || static_cast<size_t>(key) >= node.key_input.size()) return kNotWindowBound;
+      return WindowCloseOffset(*node.inputs[0], node.key_input[static_cast<size_t>(key)]);
+    }
+    default:
+      return kNotWindowBound;
+  }
+}
+
 void PlanNode::CollectScans(std::vector<const PlanNode*>* out) const {
   if (kind == PlanKind::kScan) {
     out->push_back(this);
@@ -713,6 +788,15 @@ std::string PlanNode::ToString(int indent) const {
   out += " [";
   for (int i = 0; i < schema->num_fields(); ++i) out += (i ? ", " : "") + schema->field(i).name;
   out += "]";
+  if (window_close_expiry && kind == PlanKind::kJoin) {
+    out += " expire(" + schema->field(left_expiry).name + ", " +
+           schema->field(inputs[0]->schema->num_fields() + right_expiry).name + " +" +
+           FormatDuration(expiry_offset_us) + ")";
+  }
+  if (window_close_expiry && kind == PlanKind::kAggregate) {
+    out += " expire(" + inputs[0]->schema->field(key_input[static_cast<size_t>(expiry_key)]).name + " +" +
+           FormatDuration(expiry_offset_us) + ")";
+  }
   if (!unique_key.empty()) {
     out += " key(";
     for (size_t i = 0; i < unique_key.size(); ++i) {

@@ -3,6 +3,8 @@
 // behind the same per-batch interface). Called once per batch, never per row.
 #pragma once
 
+#include <functional>
+
 #include "core/record_batch.h"
 #include "core/status.h"
 
@@ -21,5 +23,14 @@ class BatchTransform {
 
 // Rows [offset, offset + count) of `batch` as a new batch (copies the values).
 RecordBatchPtr SliceBatch(const RecordBatch& batch, int64_t offset, int64_t count);
+
+// After `input` failed as a whole with Invalid (bad rows; nothing applied): applies its
+// halves in order, splitting those that fail with Invalid again, and hands each single
+// failing row to `bad`, so the good rows go in, in order, in few batches (k bad rows among
+// n cost about k log2 n applications). Each part comes with the input row it starts at.
+// Stops at the first other error and returns it.
+using BadRowsApply = std::function<Status(const RecordBatchPtr& part, int64_t first_row)>;
+using BadRowReport = std::function<void(const RecordBatchPtr& row, int64_t at, const Status& error)>;
+Status IsolateBadRows(const RecordBatch& input, const BadRowsApply& apply, const BadRowReport& bad);
 
 }  // namespace sluice::stream

@@ -166,10 +166,11 @@ Status GroupAggregate::Apply(const RecordBatch& input, ChangeSink* out) {
 }
 
 Status GroupAggregate::EmitFinal(ChangeSink* out, std::vector<int32_t>* row_groups) {
-  if (spilled_groups_ > 0) {
-    return Status::NotImplemented("final rows of a GROUP BY whose groups spilled to " +
-                                  state_options_.dir + " (windows keep their state in memory)");
-  }
+  if (spilled_groups_ > 0) return EmitFinalSpilled(out, row_groups);
+  return EmitTableFinal(out, row_groups);
+}
+
+Status GroupAggregate::EmitTableFinal(ChangeSink* out, std::vector<int32_t>* row_groups) {
   touched_.resize(static_cast<size_t>(state_.num_groups));
   for (int32_t g = 0; g < state_.num_groups; ++g) {
     touched_[static_cast<size_t>(g)] = g;
@@ -288,7 +289,7 @@ Status GroupAggregate::EmitChanges(ChangeSink* out) {
     }
   }
   if (!st.ok()) {
-    // The state already holds the batch: this cannot be retried row by row.
+    // The state already holds the batch: no part of it can be retried.
     return Status::OutOfRange("computing the aggregate's output rows failed: " + st.message());
   }
   // Pair each touched group's old row (frame rows 0..old_rows-1, in touched order) with
@@ -435,7 +436,61 @@ void GroupAggregate::RebuildWithoutTombstones() {
   CompactGroups(keep);
 }
 
+Status GroupAggregate::SetWatermarkExpiry(int key, int64_t offset_us) {
+  if (key < 0 || key >= query_->num_keys()) {
+    return Status::Invalid("expiry key " + std::to_string(key) + " is not a group key (" +
+                           std::to_string(query_->num_keys()) + " keys)");
+  }
+  const DataType& type = query_->frame_schema()->field(key).type;
+  if (type.id != TypeId::kTimestamp && type.id != TypeId::kInt64) {
+    return Status::Invalid("expiry key '" + query_->frame_schema()->field(key).name + "' is " +
+                           type.ToString() + ", not TIMESTAMP");
+  }
+  if (offset_us < 0) return Status::Invalid("expiry offset must not be negative");
+  expiry_key_ = key;
+  expiry_offset_ = offset_us;
+  ResetExpiryScan();
+  return Status::OK();
+}
+
+Status GroupAggregate::OnWatermark(int64_t watermark, ChangeSink* out) {
+  (void)out;
+  if (expiry_key_ < 0 || watermark <= expiry_watermark_) return Status::OK();
+  expiry_watermark_ = watermark;
+  // Group numbers only grow between compactions; a restore or spill may have renumbered.
+  if (state_.num_groups < expiry_scanned_) ResetExpiryScan();
+  const Column& keys = state_.keys[static_cast<size_t>(expiry_key_)];
+  const int64_t* v = keys.values<int64_t>();
+  const auto due_at = [&](int32_t g) {
+    const int64_t x = v[g];
+    return x > INT64_MAX - expiry_offset_ ? INT64_MAX : x + expiry_offset_;
+  };
+  for (int32_t g = expiry_scanned_; g < state_.num_groups; ++g) {
+    if (keys.IsValid(g)) expiry_min_ = std::min(expiry_min_, due_at(g));
+  }
+  expiry_scanned_ = state_.num_groups;
+  if (expiry_min_ > watermark) return Status::OK();
+  std::vector<int32_t> keep;
+  keep.reserve(static_cast<size_t>(state_.num_groups));
+  int64_t next_min = INT64_MAX;
+  for (int32_t g = 0; g < state_.num_groups; ++g) {
+    if (!keys.IsValid(g)) {
+      keep.push_back(g);
+      continue;
+    }
+    const int64_t due = due_at(g);
+    if (due <= watermark) continue;
+    keep.push_back(g);
+    next_min = std::min(next_min, due);
+  }
+  if (static_cast<int32_t>(keep.size()) < state_.num_groups) CompactGroups(keep);
+  expiry_scanned_ = state_.num_groups;
+  expiry_min_ = next_min;
+  return Status::OK();
+}
+
 void GroupAggregate::CompactGroups(const std::vector<int32_t>& keep) {
+  ResetExpiryScan();
   const int64_t live = static_cast<int64_t>(keep.size());
   for (Column& key : state_.keys) {
     Column compacted(key.type());

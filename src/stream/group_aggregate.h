@@ -28,7 +28,15 @@
 // keys new to the table) and loaded back, and deleted from the store, before folding. A
 // group is in exactly one place. The changelog is exactly the memory backend's. Snapshot
 // writes the spilled groups too, so either backend restores either's snapshot. The
-// keyless (global) group is never spilled; EmitFinal (windows) needs the memory backend.
+// keyless (global) group is never spilled. EmitFinal (windows) covers spilled groups too,
+// a chunk at a time; EvictToBytes lets an owner of several GroupAggregates (the windows
+// of a WindowAggregate) share one budget among them.
+//
+// Expiry by watermark (SetWatermarkExpiry): when a group key is a window bound whose
+// window is closed once the watermark reaches key + offset (sql::WindowCloseOffset), the
+// operator frees such groups on OnWatermark; nothing is emitted (their rows stay as they
+// are downstream). Rows for a freed key must not come any more (the planner proves it).
+// NULL keys never expire. With kRocksDb, groups already spilled to the store stay there.
 //
 // Errors: see StreamOperator. Rows that fail to evaluate (WHERE, keys, arguments) are
 // Invalid and change nothing; a failure computing output rows after the state changed
@@ -68,6 +76,13 @@ class GroupAggregate final : public StreamOperator {
   // StreamOperator's default (all +I, else NotImplemented).
   Status ApplyChanges(int port, const warehouse::ChangeBatch& input, ChangeSink* out) override;
   Status Finish(ChangeSink* out) override;
+  // With SetWatermarkExpiry: frees the groups whose expiry key + offset <= `watermark`.
+  // Emits nothing; cost: the groups added since the last call, plus one pass over all
+  // groups when some are due. Without it: nothing.
+  Status OnWatermark(int64_t watermark, ChangeSink* out) override;
+  // Frees groups by the watermark (see above): `key` is a group key (frame column) of type
+  // TIMESTAMP or BIGINT, `offset_us` >= 0. Invalid otherwise. Call before the first batch.
+  Status SetWatermarkExpiry(int key, int64_t offset_us);
   // Checkpoints: GroupAggregateState (aggregate_state_codec.cc).
   Status Snapshot(StateWriter* out) const override;
   Status Restore(StateReader* in) override;
@@ -82,8 +97,19 @@ class GroupAggregate final : public StreamOperator {
   // operator is not fresh, keyed and append-only, or a group has no row.
   Status ApplyGrouped(const RecordBatch& prepared, const int32_t* row_group, int32_t groups);
   // Emits +I for every group that passes HAVING (the final rows of a closed window), in
-  // group order. With `row_groups`, also the group of each emitted row.
+  // group order. With `row_groups`, also the group of each emitted row. kRocksDb with
+  // spilled groups: the table's groups first, then every stored group, a chunk at a time
+  // (at most 4096 groups or an eighth of the budget loaded at once), in the store's key
+  // order; afterwards every group is in the store with its visible flag (later batches
+  // load them back and update them as usual). `row_groups` must then be null
+  // (NotImplemented otherwise: group numbers of stored groups do not last).
   Status EmitFinal(ChangeSink* out, std::vector<int32_t>* row_groups = nullptr);
+  // kRocksDb: when MemoryBytes() > `max_bytes`, evicts the least recently touched groups
+  // to the store, aiming at half of `max_bytes`; afterwards MemoryBytes() <= max_bytes
+  // unless max_bytes is below an empty table's bytes (then the table is empty). Does
+  // not change the operator's own budget. kMemory or no GROUP BY keys: nothing. IOError
+  // on a store error (fatal).
+  Status EvictToBytes(int64_t max_bytes);
   // After ApplyPrepared/Apply: the group of each row of that batch (groups are numbered
   // 0.. in order of first appearance). Valid until the next call.
   const std::vector<int32_t>& batch_groups() const { return gid_; }
@@ -124,11 +150,19 @@ class GroupAggregate final : public StreamOperator {
   void Rehash();
   // Keeps groups keep[0..n) (ascending), renumbered 0..n-1, with their touch epochs.
   void CompactGroups(const std::vector<int32_t>& keep);
+  // Forgets what the expiry scan knew about group numbers (after they changed).
+  void ResetExpiryScan() {
+    expiry_scanned_ = 0;
+    expiry_min_ = INT64_MAX;
+  }
   // Spilling (group_aggregate_spill.cc).
   bool spills() const {
     return state_options_.backend == StateBackendKind::kRocksDb && query_->num_keys() > 0;
   }
   Status OpenStore();
+  // EmitFinal over the table only; EmitFinal over the table and the store.
+  Status EmitTableFinal(ChangeSink* out, std::vector<int32_t>* row_groups);
+  Status EmitFinalSpilled(ChangeSink* out, std::vector<int32_t>* row_groups);
   // Loads the groups first_new..num_groups-1 (just created) from the store if there.
   Status LoadSpilledGroups(int32_t first_new);
   // Over budget: evicts the coldest groups until under half the budget.
@@ -178,6 +212,14 @@ class GroupAggregate final : public StreamOperator {
   std::vector<std::string_view> key_views_;
   std::vector<std::string> values_;
   std::vector<uint8_t> found_;
+  // Expiry by watermark: the key (-1 = off), its offset, the last watermark, and the
+  // smallest key + offset among groups 0..expiry_scanned_-1 (a lower bound: freed groups
+  // may have held it).
+  int expiry_key_ = -1;
+  int64_t expiry_offset_ = 0;
+  int64_t expiry_watermark_ = INT64_MIN;
+  int32_t expiry_scanned_ = 0;
+  int64_t expiry_min_ = INT64_MAX;
 };
 
 }  // namespace sluice::stream

@@ -125,9 +125,10 @@ Status GroupAggregate::LoadSpilledGroups(int32_t first_new) {
   return store_->Write(&batch);
 }
 
-Status GroupAggregate::MaybeEvict() {
+Status GroupAggregate::MaybeEvict() { return EvictToBytes(state_options_.memory_budget_bytes); }
+
+Status GroupAggregate::EvictToBytes(int64_t budget) {
   if (!spills()) return Status::OK();
-  const int64_t budget = state_options_.memory_budget_bytes;
   int64_t bytes = MemoryBytes();
   // Evict down to half the budget, so that eviction (a pass over the table) is rare;
   // a few rounds when the first estimate keeps too much (groups of unequal size).
@@ -192,6 +193,56 @@ Status GroupAggregate::EvictAllBut(int64_t keep_groups) {
   }
   SLUICE_RETURN_NOT_OK(store_->Write(&batch));
   CompactGroups(keep);
+  return Status::OK();
+}
+
+Status GroupAggregate::EmitFinalSpilled(ChangeSink* out, std::vector<int32_t>* row_groups) {
+  if (row_groups != nullptr) {
+    return Status::NotImplemented(
+        "the groups of final rows of a GROUP BY whose groups spilled to " + state_options_.dir);
+  }
+  SLUICE_RETURN_NOT_OK(OpenStore());
+  // The iterator sees the store as of now: the spilled groups, none of the table's (a
+  // group is in one place), even after the table's groups join the store below.
+  std::unique_ptr<StateBackend::Iterator> it = store_->NewIterator();
+  const int64_t stored = spilled_groups_;
+  SLUICE_RETURN_NOT_OK(EmitTableFinal(out, nullptr));
+  // The table's groups, now with their visible flags, go to the store: the table then
+  // holds one chunk of stored groups at a time.
+  SLUICE_RETURN_NOT_OK(EvictAllBut(0));
+  const int64_t chunk_bytes = std::max<int64_t>(state_options_.memory_budget_bytes / 8, 64 << 10);
+  const std::string what = "state store " + state_options_.dir;
+  StateBackend::WriteBatch batch;
+  StateWriter writer;
+  std::string key;
+  int64_t seen = 0;
+  while (it->Valid()) {
+    int64_t bytes = 0;
+    for (; it->Valid() && state_.num_groups < kWriteChunk && bytes < chunk_bytes; it->Next()) {
+      Status st = AdoptGroup(it->key(), it->value(), what);
+      if (!st.ok()) return Status::IOError(st.message() + "; delete the directory and restart");
+      bytes += static_cast<int64_t>(it->key().size() + it->value().size());
+      ++seen;
+      ++groups_loaded_;
+    }
+    SLUICE_RETURN_NOT_OK(EmitTableFinal(out, nullptr));
+    // Back to the store with the visible flags the emission set (overwriting).
+    for (int32_t g = 0; g < state_.num_groups; ++g) {
+      key.clear();
+      EncodeGroupKey(g, &key);
+      batch.Put(key, EncodeGroupValue(g, &writer));
+      for (AccumulatorColumn& a : state_.accumulators) a.heap_bytes -= a.GroupHeapBytes(g);
+      ++groups_evicted_;
+    }
+    SLUICE_RETURN_NOT_OK(store_->Write(&batch));
+    CompactGroups({});
+  }
+  SLUICE_RETURN_NOT_OK(it->status());
+  if (seen != stored) {
+    return Status::Internal(what + " holds " + std::to_string(seen) +
+                            " groups, the GROUP BY counted " + std::to_string(stored) +
+                            " (a read error, or the directory was changed by another process)");
+  }
   return Status::OK();
 }
 

@@ -113,6 +113,8 @@ Result<std::unique_ptr<HashJoin>> HashJoin::Make(HashJoinOptions o, const sql::E
   j->keys_[1] = std::move(o.right_keys);
   j->expiry_col_[0] = o.left_expiry;
   j->expiry_col_[1] = o.right_expiry;
+  if (o.expiry_offset_us < 0) return Status::Invalid("join expiry offset must not be negative");
+  j->expiry_offset_ = o.expiry_offset_us;
   j->event_col_[0] = o.left_event_time >= 0 ? o.left_event_time : j->time_col_[0];
   j->event_col_[1] = o.right_event_time >= 0 ? o.right_event_time : j->time_col_[1];
   j->delay_ = o.watermark_delay_us;
@@ -133,6 +135,10 @@ Result<std::unique_ptr<HashJoin>> HashJoin::Make(HashJoinOptions o, const sql::E
   j->schema_[1] = std::move(o.right_schema);
   j->state_.left.Init(*j->schema_[0]);
   j->state_.right.Init(*j->schema_[1]);
+  if (o.state.backend == StateBackendKind::kRocksDb) {
+    const bool expiring = j->bounded_ || j->expiry_col_[0] >= 0 || j->expiry_col_[1] >= 0;
+    j->spill_ = std::make_unique<JoinSpill>(std::move(o.state), j->schema_[0], j->schema_[1], expiring);
+  }
   return j;
 }
 
@@ -204,7 +210,8 @@ void HashJoin::Classify(int port, const RecordBatch& in) {
                       "' is NULL, so the row can never match");
         continue;
       }
-      expire_[static_cast<size_t>(i)] = std::min(expire_[static_cast<size_t>(i)], e[i]);
+      expire_[static_cast<size_t>(i)] = std::min(
+          expire_[static_cast<size_t>(i)], Clamp(static_cast<__int128>(e[i]) + expiry_offset_));
     }
   }
   if (wm == INT64_MIN) return;
@@ -230,6 +237,7 @@ Status HashJoin::Process(int port, const RecordBatch& in, const ChangeOp* ops, C
     }
   }
   EncodeJoinKeys(in, keys_[port], &keys_in_);
+  if (spill_) SLUICE_RETURN_NOT_OK(spill_->Load(port, keys_in_, ops, &state_));  // the batch's spilled keys
   row_hash_.assign(static_cast<size_t>(n), 0);
   for (int c = 0; c < in.num_columns(); ++c) HashColumn(in.column(c), row_hash_.data(), c > 0);
   Classify(port, in);
@@ -252,7 +260,7 @@ Status HashJoin::Process(int port, const RecordBatch& in, const ChangeOp* ops, C
   TrackEventTime(port, in);
   state_.left.MaybeCompact();
   state_.right.MaybeCompact();
-  return Status::OK();
+  return spill_ ? spill_->AfterChange(&state_) : Status::OK();
 }
 
 void HashJoin::CommitRefused(int port, const RecordBatch& in) {
@@ -521,7 +529,7 @@ Status HashJoin::OnWatermark(int64_t watermark, ChangeSink* out) {
   AdvanceWatermark(watermark);
   state_.left.MaybeCompact();
   state_.right.MaybeCompact();
-  return Status::OK();
+  return spill_ ? spill_->AfterChange(&state_) : Status::OK();
 }
 
 Status HashJoin::Finish(ChangeSink* out) {

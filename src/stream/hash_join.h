@@ -18,16 +18,17 @@
 // time (the time-bound columns, else the given event-time columns); watermark = min over
 // ports of (max - watermark_delay_us), or a larger one from OnWatermark. A left row is
 // dropped once watermark > l.time + upper, a right row once watermark > r.time - lower;
-// with expiry columns a row is dropped once watermark >= its expiry. Rows that would
-// already be dropped on arrival are late: refused (TakeRefusedRows, reason "late: ..."),
-// for a LEFT join too (no padded row is emitted for them; the pipeline counts them).
+// with expiry columns a row is dropped once watermark >= its expiry (+ expiry_offset_us).
+// Rows that would already be dropped on arrival are late: refused (TakeRefusedRows,
+// reason "late: ..."), for a LEFT join too (no padded row is emitted for them; the
+// pipeline counts them).
 // Dropping rows emits nothing. Retractions on a time-bounded join only retract joined
 // rows whose partner is still in state.
 //
 // Errors as StreamOperator: a batch that does not match the port's schema is Invalid
 // with the state unchanged. A runtime error of the residual (overflow, failed CAST) is
 // Invalid when nothing had been applied yet, otherwise NotImplemented (fatal: part of the
-// batch was applied, so the pipeline cannot retry it row by row).
+// batch was applied, so the pipeline cannot retry parts of it).
 // Cost: each input row costs its key lookup plus its candidate partners (same key, then
 // time bounds); a join without keys (time bounds only) scans the other side's rows.
 // Residual conjuncts that compare two columns of one integer-like type (INT32, DATE,
@@ -35,6 +36,11 @@
 // turned residual do) are checked inline on each candidate; the other conjuncts are
 // evaluated vectorized on the candidates that pass them. A retraction finds its stored
 // row through a row-hash index (hash_join_state.h), not by scanning its key's rows.
+// State backends: with HashJoinOptions::state.backend = kRocksDb both sides' rows stay
+// within the memory budget after every batch; cold join keys (with all their rows) are
+// spilled to RocksDB and loaded back before a batch that has them (hash_join_spill.h).
+// The changelog is exactly the memory backend's; store errors are IOError naming the
+// directory (fatal: the batch may be partly applied).
 // Not thread-safe.
 #pragma once
 
@@ -49,7 +55,9 @@
 #include "sql/bound_expr.h"
 #include "sql/kernel.h"
 #include "sql/sql_error.h"
+#include "stream/hash_join_spill.h"
 #include "stream/hash_join_state.h"
+#include "stream/state_backend.h"
 #include "stream/stream_operator.h"
 
 namespace sluice::stream {
@@ -72,11 +80,17 @@ struct HashJoinOptions {
   std::optional<JoinTimeBounds> time_bounds;
   // Window join: per side a TIMESTAMP column (window_end); -1 = none.
   int left_expiry = -1, right_expiry = -1;
+  // Added to the expiry columns' values (>= 0): a row is dropped once the watermark >=
+  // its expiry + expiry_offset_us (a window aggregate's allowed lateness, say).
+  int64_t expiry_offset_us = 0;
   // Columns whose max drives the watermark; -1 = the time-bound column of that side, or
   // none (then only OnWatermark advances it).
   int left_event_time = -1, right_event_time = -1;
   int64_t watermark_delay_us = 0;
   SchemaPtr left_schema, right_schema;
+  // kRocksDb: both sides' rows kept within the budget, the rest spilled to `dir`
+  // (hash_join_spill.h); the changelog is the memory backend's.
+  OperatorStateOptions state;
 };
 
 class HashJoin final : public StreamOperator {
@@ -100,6 +114,11 @@ class HashJoin final : public StreamOperator {
   // Live rows kept for port 0 (left) or 1 (right).
   int64_t state_rows(int port) const { return state_.side(port).live_rows; }
   const HashJoinState& state() const { return state_; }
+  // The rocksdb backend: the bytes both sides hold in memory (JoinSide::MemoryBytes,
+  // at most the budget after every batch) and the keys spilled (0 for the memory backend).
+  int64_t state_memory_bytes() const { return state_.left.MemoryBytes() + state_.right.MemoryBytes(); }
+  int64_t spilled_keys() const { return spill_ ? spill_->spilled_keys() : 0; }
+  const JoinSpill* spill() const { return spill_.get(); }
   // Checkpoints: HashJoinState (hash_join_codec.cc).
   Status Snapshot(StateWriter* out) const override;
   Status Restore(StateReader* in) override;
@@ -138,6 +157,7 @@ class HashJoin final : public StreamOperator {
   std::vector<int> keys_[2];
   int time_col_[2] = {-1, -1};
   int expiry_col_[2] = {-1, -1};
+  int64_t expiry_offset_ = 0;
   int event_col_[2] = {-1, -1};
   int64_t lower_ = 0, upper_ = 0;
   bool bounded_ = false;
@@ -164,6 +184,7 @@ class HashJoin final : public StreamOperator {
   sql::KernelPtr residual_;  // the conjuncts not in inline_, or null
   std::vector<bool> residual_uses_;  // per output column
   HashJoinState state_;
+  std::unique_ptr<JoinSpill> spill_;  // the rocksdb backend, else null
 
   // Per batch scratch.
   bool touched_ = false;  // state changed or rows emitted during this call

@@ -1,4 +1,6 @@
-// HashJoin::Snapshot / Restore: HashJoinState in the state_codec.h format.
+// HashJoin::Snapshot / Restore: HashJoinState in the state_codec.h format. With the rocksdb
+// backend a snapshot holds the spilled rows too (so either backend restores it), and a
+// restore loads everything into memory, then spills down to the budget.
 #include "stream/hash_join.h"
 
 #include <cstring>
@@ -89,6 +91,15 @@ Status ReadSide(const Schema& schema, StateReader* in, JoinSide* s) {
 
 Status HashJoin::Snapshot(StateWriter* out) const {
   out->WriteTag("HashJoin");
+  if (spill_ && spill_->has_spilled()) {
+    // Every row, spilled or not, in the memory backend's format.
+    HashJoinState full;
+    SLUICE_RETURN_NOT_OK(spill_->AddSpilledRows(state_, &full));
+    WriteSide(full.left, out);
+    WriteSide(full.right, out);
+    out->WriteI64(full.watermark);
+    return Status::OK();
+  }
   WriteSide(state_.left, out);
   WriteSide(state_.right, out);
   out->WriteI64(state_.watermark);
@@ -102,7 +113,10 @@ Status HashJoin::Restore(StateReader* in) {
   SLUICE_RETURN_NOT_OK(ReadSide(*schema_[1], in, &s.right));
   SLUICE_RETURN_NOT_OK(in->ReadI64(&s.watermark));
   state_ = std::move(s);
-  return Status::OK();
+  if (!spill_) return Status::OK();
+  // Restored into memory; spill again at once when that is over the budget.
+  spill_->Reset();
+  return spill_->AfterChange(&state_);
 }
 
 }  // namespace sluice::stream

@@ -181,9 +181,9 @@ void JoinSide::Append(const RecordBatch& batch, const int32_t* rows, int64_t n,
 void JoinSide::BuildRowIndex() {
   size_t size = 64;
   while (size < static_cast<size_t>(live_rows + 1) * 2) size *= 2;
-  row_index.assign(size, RowIndexEntry{});
+  std::vector<RowIndexEntry>(size).swap(row_index);
   row_index_used = 0;
-  row_next.assign(alive.size(), -1);
+  std::vector<int32_t>(alive.size(), -1).swap(row_next);
   for (int64_t r = 0; r < slots(); ++r) {
     if (alive[static_cast<size_t>(r)]) IndexRow(static_cast<int32_t>(r));
   }
@@ -267,6 +267,64 @@ bool JoinSide::MaybeCompact() {
   return true;
 }
 
+void JoinSide::CompactNow() {
+  Compact();  // fresh columns and per-row vectors, sized to the live rows
+  table.shrink_to_fit();
+  if (live_rows == 0) {
+    // The row index is derived: rebuilt on the next FindIdentical.
+    std::vector<RowIndexEntry>().swap(row_index);
+    std::vector<int32_t>().swap(row_next);
+    row_index_used = 0;
+  }
+  row_next.shrink_to_fit();
+}
+
+namespace {
+
+template <typename V>
+int64_t CapacityBytes(const V& v) {
+  return static_cast<int64_t>(v.capacity() * sizeof(typename V::value_type));
+}
+
+}  // namespace
+
+int64_t JoinSide::MemoryBytes() const {
+  int64_t b = 0;
+  for (const auto& c : columns) {
+    b += static_cast<int64_t>(c->data_buffer().capacity() + c->validity_buffer().capacity() +
+                              c->string_buffer().capacity());
+  }
+  b += CapacityBytes(key_offsets) + CapacityBytes(key_bytes) + CapacityBytes(key_hash) +
+       CapacityBytes(row_hash) + CapacityBytes(prev) + CapacityBytes(next) + CapacityBytes(alive) +
+       CapacityBytes(match_count) + CapacityBytes(expire_at) + CapacityBytes(table) +
+       CapacityBytes(expiry_heap) + CapacityBytes(row_index) + CapacityBytes(row_next);
+  return b;
+}
+
+JoinSide JoinSide::Clone() const {
+  JoinSide c;
+  for (const auto& col : columns) {
+    auto copy = std::make_unique<Column>(col->type());
+    copy->AppendRange(*col, 0, col->length());
+    c.columns.push_back(std::move(copy));
+  }
+  c.key_offsets = key_offsets;
+  c.key_bytes = key_bytes;
+  c.key_hash = key_hash;
+  c.row_hash = row_hash;
+  c.prev = prev;
+  c.next = next;
+  c.alive = alive;
+  c.match_count = match_count;
+  c.expire_at = expire_at;
+  c.table = table;
+  c.table_used = table_used;
+  c.expiry_heap = expiry_heap;
+  c.live_rows = live_rows;
+  c.max_event_time = max_event_time;
+  return c;
+}
+
 void JoinSide::Compact() {
   std::vector<int32_t> keep;
   keep.reserve(static_cast<size_t>(live_rows));
@@ -279,10 +337,19 @@ void JoinSide::Compact() {
     fresh->AppendSelected(*col, keep.data(), m);
     col = std::move(fresh);
   }
-  std::vector<int64_t> offsets = {0};
+  std::vector<int64_t> offsets;
   std::vector<uint8_t> bytes;
   std::vector<uint64_t> khash, rhash;
   std::vector<int64_t> counts, expire;
+  offsets.reserve(keep.size() + 1);
+  offsets.push_back(0);
+  size_t key_total = 0;
+  for (int32_t r : keep) key_total += key(r).size();
+  bytes.reserve(key_total);
+  khash.reserve(keep.size());
+  rhash.reserve(keep.size());
+  counts.reserve(keep.size());
+  expire.reserve(keep.size());
   for (int32_t r : keep) {
     const std::string_view k = key(r);
     bytes.insert(bytes.end(), k.begin(), k.end());
@@ -298,12 +365,16 @@ void JoinSide::Compact() {
   row_hash = std::move(rhash);
   match_count = std::move(counts);
   expire_at = std::move(expire);
-  alive.assign(static_cast<size_t>(m), 1);
-  prev.assign(static_cast<size_t>(m), -1);
-  next.assign(static_cast<size_t>(m), -1);
+  // Fresh vectors (assign would keep the old capacity).
+  std::vector<uint8_t>(static_cast<size_t>(m), 1).swap(alive);
+  std::vector<int32_t>(static_cast<size_t>(m), -1).swap(prev);
+  std::vector<int32_t>(static_cast<size_t>(m), -1).swap(next);
   table.clear();
   table_used = 0;
-  expiry_heap.clear();
+  std::vector<std::pair<int64_t, int32_t>>().swap(expiry_heap);
+  int64_t expiring = 0;
+  for (const int64_t e : expire_at) expiring += e != INT64_MAX;
+  expiry_heap.reserve(static_cast<size_t>(expiring));
   for (int32_t row = 0; row < static_cast<int32_t>(m); ++row) {
     JoinKeyEntry& e = table[static_cast<size_t>(FindOrInsert(key_hash[static_cast<size_t>(row)], row))];
     if (e.tail < 0) {

@@ -87,6 +87,13 @@ struct JoinSide {
   // Drops tombstones when they are at least 1024 and outnumber the live rows (row ids
   // change). Returns whether it compacted.
   bool MaybeCompact();
+  // Drops every tombstone now and releases unused capacity (after a spill evicted rows).
+  void CompactNow();
+  // Bytes held (capacities): column buffers, per-row vectors, key table, expiry heap and
+  // row index. What the rocksdb state backend keeps within its budget.
+  int64_t MemoryBytes() const;
+  // A deep copy, without the derived row index.
+  JoinSide Clone() const;
   // The first live row (in arrival order) with row hash `hash` whose cells are identical
   // to `batch` row `row` (same columns as this side), or -1. Uses the row index (below),
   // built on the first call; costs the rows sharing that row hash, not the key's rows.

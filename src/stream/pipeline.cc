@@ -229,7 +229,7 @@ Status Pipeline::ProcessBatch(const connectors::SourceBatch& sb) {
 }
 
 // Hands an operator's changes to the query's sink; remembers whether the sink failed
-// (then the state already moved on and the batch must not be retried row by row).
+// (then the state already moved on and no part of the batch may be retried).
 class Pipeline::QueryChangeSink final : public ChangeSink {
  public:
   QueryChangeSink(Pipeline* p, PipelineQuery* q) : p_(p), q_(q) {}
@@ -269,42 +269,14 @@ Status Pipeline::RunQuery(PipelineQuery& q, const RecordBatch& input) {
   } else {
     // Isolate the rows that fail; the rest of the batch still flows, in order.
     // Stateless: every error is the rows' own.
-    SLUICE_RETURN_NOT_OK(IsolateBadRows(input, [&](const RecordBatch& part) -> Status {
-      Result<RecordBatchPtr> part_out = q.transform->Apply(part);
+    SLUICE_RETURN_NOT_OK(IsolateBadRows(input, [&](const RecordBatchPtr& part, int64_t) -> Status {
+      Result<RecordBatchPtr> part_out = q.transform->Apply(*part);
       if (!part_out.ok()) return Status::Invalid(part_out.status().message());
       outputs.push_back(std::move(part_out).value());
       return Status::OK();
-    }, [&](const RecordBatch& one, const Status& error) { ReportBadRow(q, one, error); }));
+    }, [&](const RecordBatchPtr& one, int64_t, const Status& error) { ReportBadRow(q, *one, error); }));
   }
   for (const auto& b : outputs) SLUICE_RETURN_NOT_OK(Deliver(q, b, nullptr));
-  return Status::OK();
-}
-
-Status IsolateBadRows(const RecordBatch& input, const std::function<Status(const RecordBatch&)>& apply,
-                      const std::function<void(const RecordBatch&, const Status&)>& bad) {
-  // Halves that fail are split again, down to single rows: k bad rows among n cost about
-  // k * log2(n) applications instead of n, and the good rows flow in few batches.
-  struct Range {
-    int64_t begin, end;
-  };
-  std::vector<Range> todo = {{0, input.num_rows() / 2}, {input.num_rows() / 2, input.num_rows()}};
-  std::reverse(todo.begin(), todo.end());  // a stack: the first range on top
-  while (!todo.empty()) {
-    const Range r = todo.back();
-    todo.pop_back();
-    if (r.end <= r.begin) continue;
-    RecordBatchPtr part = SliceBatch(input, r.begin, r.end - r.begin);
-    Status st = apply(*part);
-    if (st.ok()) continue;
-    if (st.code() != StatusCode::kInvalid) return st;
-    if (r.end - r.begin == 1) {
-      bad(*part, st);
-      continue;
-    }
-    const int64_t mid = r.begin + (r.end - r.begin) / 2;
-    todo.push_back({mid, r.end});
-    todo.push_back({r.begin, mid});
-  }
   return Status::OK();
 }
 
@@ -362,13 +334,13 @@ Status Pipeline::RunOperator(PipelineQuery& q, int port, const RecordBatch& inpu
   }
   // A failed application left the state unchanged, so the parts go in again in order.
   Status fatal;  // not a bad row (or the sink failed after the state moved on): stop
-  Status isolated = IsolateBadRows(input, [&](const RecordBatch& part) -> Status {
-    Status applied = q.op->ApplyInput(port, part, &out);
+  Status isolated = IsolateBadRows(input, [&](const RecordBatchPtr& part, int64_t) -> Status {
+    Status applied = q.op->ApplyInput(port, *part, &out);
     ReportRefused(q);
     if (applied.ok() || (applied.code() == StatusCode::kInvalid && !out.sink_failed())) return applied;
     fatal = out.sink_failed() ? applied : applied.WithContext(q.location);
     return Status::Cancelled("stopped isolating bad rows");
-  }, [&](const RecordBatch& one, const Status& error) { ReportBadRow(q, one, error); });
+  }, [&](const RecordBatchPtr& one, int64_t, const Status& error) { ReportBadRow(q, *one, error); });
   return fatal.ok() ? isolated : fatal;
 }
 

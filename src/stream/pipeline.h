@@ -109,13 +109,6 @@ struct PipelineStats {
   std::atomic<bool> finished{false};
 };
 
-// After `input` failed as a whole with Invalid (bad rows; nothing applied): applies its
-// halves in order, splitting those that fail with Invalid again, and hands each single
-// failing row to `bad`, so the good rows go in, in order, in few batches (k bad rows among
-// n cost about k log2 n applications). Stops at the first other error and returns it.
-Status IsolateBadRows(const RecordBatch& input, const std::function<Status(const RecordBatch&)>& apply,
-                      const std::function<void(const RecordBatch&, const Status&)>& bad);
-
 class Pipeline {
  public:
   Pipeline(PipelineSpec spec, PipelineOptions options);

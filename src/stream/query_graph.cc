@@ -1,5 +1,7 @@
 #include "stream/query_graph.h"
 
+#include <algorithm>
+
 #include "core/column.h"
 #include "stream/batch_transform.h"
 #include "sql/join_condition.h"
@@ -27,6 +29,15 @@ struct QueryGraph::Node {
   std::vector<ChangeOp> ops;
   // kWindowAssign.
   std::unique_ptr<WindowAssign> assign;
+  // Per plan input: the child node, or -1 for an input port (a scan).
+  std::vector<int> children;
+  // An event-time TUMBLE/HOP/CUMULATE window aggregate (op), whose watermark says which
+  // windows are closed.
+  const WindowAggregate* window = nullptr;
+  // The smallest watermark of the window aggregates below (and at) this node; INT64_MIN
+  // when a scan feeds it without one. And the last one handed to op (window_close_expiry).
+  int64_t window_watermark = INT64_MIN;
+  int64_t delivered_watermark = INT64_MIN;
 };
 
 // An operator's ChangeSink: forwards its changes to the node's parent.
@@ -46,8 +57,9 @@ class QueryGraph::NodeSink final : public ChangeSink {
 namespace {
 
 // The join operator of a kJoin plan node. Takes the residual out of the plan's condition.
+// A HashJoin for node `node` of the graph (its state store is <state dir>/op<node>).
 Result<std::unique_ptr<StreamOperator>> MakeJoinOperator(const sql::PlanNode& p,
-                                                         const QueryGraphOptions& options) {
+                                                         const QueryGraphOptions& options, int node) {
   sql::JoinCondition& cond = *p.join;
   HashJoinOptions o;
   o.type = p.join_type;
@@ -59,11 +71,14 @@ Result<std::unique_ptr<StreamOperator>> MakeJoinOperator(const sql::PlanNode& p,
   }
   o.left_expiry = p.left_expiry;
   o.right_expiry = p.right_expiry;
+  o.expiry_offset_us = p.expiry_offset_us;
   o.left_event_time = p.left_event_time;
   o.right_event_time = p.right_event_time;
   o.watermark_delay_us = options.watermark_delay_us;
   o.left_schema = p.inputs[0]->schema;
   o.right_schema = p.inputs[1]->schema;
+  o.state = options.state;
+  if (!o.state.dir.empty()) o.state.dir += "/op" + std::to_string(node);
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<HashJoin> join, HashJoin::Make(std::move(o), options.error_context));
   return std::unique_ptr<StreamOperator>(std::move(join));
 }
@@ -71,6 +86,10 @@ Result<std::unique_ptr<StreamOperator>> MakeJoinOperator(const sql::PlanNode& p,
 }  // namespace
 
 QueryGraph::~QueryGraph() = default;
+
+size_t QueryGraph::num_nodes() const { return nodes_.size(); }
+const StreamOperator* QueryGraph::node_operator(size_t n) const { return nodes_[n]->op.get(); }
+const sql::PlanNode& QueryGraph::node_plan(size_t n) const { return *nodes_[n]->plan; }
 
 Result<std::unique_ptr<QueryGraph>> QueryGraph::Make(sql::PlanPtr plan, const QueryGraphOptions& options) {
   std::unique_ptr<QueryGraph> g(new QueryGraph());
@@ -155,15 +174,26 @@ Result<int> QueryGraph::Build(const sql::PlanPtr& p, const QueryGraphOptions& op
     case sql::PlanKind::kAggregate: {
       OperatorStateOptions state = options.state;
       if (!state.dir.empty()) state.dir += "/op" + std::to_string(self);
-      node->op = std::make_unique<GroupAggregate>(p->aggregate, !p->inputs[0]->append_only, std::move(state));
+      auto agg = std::make_unique<GroupAggregate>(p->aggregate, !p->inputs[0]->append_only, std::move(state));
+      if (p->window_close_expiry) {
+        Status st = agg->SetWatermarkExpiry(p->expiry_key, p->expiry_offset_us);
+        if (!st.ok()) return Status::Internal(options.error_context.Where(p->pos) + ": " + st.message());
+      }
+      node->op = std::move(agg);
       break;
     }
     case sql::PlanKind::kWindowAggregate: {
-      node->op = MakeWindowOperator(p->aggregate, options.watermark_delay_us, p->allowed_lateness_us);
+      OperatorStateOptions state = options.state;
+      if (!state.dir.empty()) state.dir += "/op" + std::to_string(self);
+      node->op = MakeWindowOperator(p->aggregate, options.watermark_delay_us, p->allowed_lateness_us,
+                                    std::move(state));
+      if (!p->aggregate->window().processing_time) {
+        node->window = dynamic_cast<const WindowAggregate*>(node->op.get());  // null: SESSION
+      }
       break;
     }
     case sql::PlanKind::kJoin: {
-      SLUICE_ASSIGN_OR_RETURN(node->op, MakeJoinOperator(*p, options));
+      SLUICE_ASSIGN_OR_RETURN(node->op, MakeJoinOperator(*p, options, self));
       break;
     }
     case sql::PlanKind::kLookupJoin: {
@@ -205,6 +235,8 @@ Result<int> QueryGraph::Build(const sql::PlanPtr& p, const QueryGraphOptions& op
       break;
     }
   }
+  node->children = children;
+  window_close_expiry_ = window_close_expiry_ || p->window_close_expiry;
   nodes_.push_back(std::move(node));
   for (size_t i = 0; i < children.size(); ++i) {
     if (children[i] >= 0) {
@@ -228,6 +260,7 @@ Status QueryGraph::ApplyInput(int port, const RecordBatch& input, ChangeSink* ou
   const auto [node, node_port] = port_targets_[static_cast<size_t>(port)];
   sink_failed_ = false;
   Status st = Push(node, node_port, rows, nullptr);
+  if (st.ok()) st = PassWindowWatermarks();
   CollectRefused();
   out_ = nullptr;
   return st;
@@ -248,21 +281,28 @@ Status QueryGraph::Push(int n, int port, const RecordBatchPtr& rows, const std::
     }
     return st;
   }
-  // The node refused the batch and kept no effect of it: isolate the bad rows.
-  std::vector<ChangeOp> one_op(1);
-  for (int64_t r = 0; r < rows->num_rows(); ++r) {
-    RecordBatchPtr one = SliceBatch(*rows, r, 1);
-    if (ops) one_op[0] = (*ops)[static_cast<size_t>(r)];
-    Status row = PushOnce(n, port, one, ops ? &one_op : nullptr);
-    if (row.ok()) continue;
-    if (sink_failed_) return row;
-    if (row.code() != StatusCode::kInvalid) return row;
-    RefusedRows bad;
-    bad.rows = one;
-    bad.reasons.push_back(row.message());
-    refused_.push_back(std::move(bad));
-  }
-  return Status::OK();
+  // The node refused the batch and kept no effect of it: isolate the bad rows (halves,
+  // in order, split again where they fail).
+  std::vector<ChangeOp> part_ops;
+  Status fatal;
+  Status isolated = IsolateBadRows(
+      *rows,
+      [&](const RecordBatchPtr& part, int64_t first) -> Status {
+        if (ops) {
+          part_ops.assign(ops->begin() + first, ops->begin() + first + part->num_rows());
+        }
+        Status applied = PushOnce(n, port, part, ops ? &part_ops : nullptr);
+        if (applied.ok() || (applied.code() == StatusCode::kInvalid && !sink_failed_)) return applied;
+        fatal = applied;
+        return Status::Cancelled("stopped isolating bad rows");
+      },
+      [&](const RecordBatchPtr& one, int64_t, const Status& error) {
+        RefusedRows bad;
+        bad.rows = one;
+        bad.reasons.push_back(error.message());
+        refused_.push_back(std::move(bad));
+      });
+  return fatal.ok() ? isolated : fatal;
 }
 
 Status QueryGraph::PushOnce(int n, int port, const RecordBatchPtr& rows, const std::vector<ChangeOp>* ops) {
@@ -339,6 +379,7 @@ Status QueryGraph::OnWatermark(int64_t watermark, ChangeSink* out) {
   for (size_t i = 0; i < nodes_.size() && st.ok(); ++i) {
     if (nodes_[i]->op) st = nodes_[i]->op->OnWatermark(watermark, nodes_[i]->sink.get());
   }
+  if (st.ok()) st = PassWindowWatermarks();
   CollectRefused();
   out_ = nullptr;
   return st;
@@ -350,6 +391,7 @@ Status QueryGraph::OnProcessingTime(int64_t now_us, ChangeSink* out) {
   for (size_t i = 0; i < nodes_.size() && st.ok(); ++i) {
     if (nodes_[i]->op) st = nodes_[i]->op->OnProcessingTime(now_us, nodes_[i]->sink.get());
   }
+  if (st.ok()) st = PassWindowWatermarks();
   CollectRefused();
   out_ = nullptr;
   return st;
@@ -364,6 +406,34 @@ Status QueryGraph::Finish(ChangeSink* out) {
   CollectRefused();
   out_ = nullptr;
   return st;
+}
+
+// Window aggregates advance their watermark from their own rows (max event time - delay),
+// which the rest of the graph never hears of. A node that frees state by window close
+// gets the smallest watermark of the window aggregates below it: each of those has
+// closed every window that watermark has passed (end + allowed lateness), and every
+// change it emitted for a window reached the node (synchronously) before this call.
+Status QueryGraph::PassWindowWatermarks() {
+  if (!window_close_expiry_) return Status::OK();
+  for (auto& node : nodes_) {  // post-order: inputs first
+    Node& n = *node;
+    if (n.window != nullptr) {
+      n.window_watermark = n.window->watermark();
+    } else {
+      int64_t wm = INT64_MAX;
+      for (const int c : n.children) {
+        wm = std::min(wm, c < 0 ? INT64_MIN : nodes_[static_cast<size_t>(c)]->window_watermark);
+      }
+      n.window_watermark = n.children.empty() ? INT64_MIN : wm;
+    }
+    if (!n.plan->window_close_expiry || n.window_watermark == INT64_MIN ||
+        n.window_watermark <= n.delivered_watermark) {
+      continue;
+    }
+    n.delivered_watermark = n.window_watermark;
+    SLUICE_RETURN_NOT_OK(n.op->OnWatermark(n.window_watermark, n.sink.get()));
+  }
+  return Status::OK();
 }
 
 void QueryGraph::CollectRefused() {

@@ -5,10 +5,14 @@
 // and whatever reaches the root is the query's changelog.
 //
 // Bad rows are isolated where they fail: when a node cannot evaluate a batch (Invalid;
-// nodes leave their state unchanged then) the batch is retried row by row at that node,
-// and each failing row is refused with its error (TakeRefusedRows) while the others go on.
+// nodes leave their state unchanged then) the batch is retried in parts at that node
+// (halves, in order, split again where they fail: IsolateBadRows), and each failing row
+// is refused with its error (TakeRefusedRows) while the others go on.
 // Watermarks, processing time and Finish reach every operator, inputs before the nodes
-// that read them. One thread drives a graph.
+// that read them. A node that frees state when windows close (a join or GROUP BY on a
+// window aggregate's window_end, sql::WindowCloseOffset) also gets, after every call, the
+// smallest watermark of the window aggregates below it, which advance on their own rows.
+// One thread drives a graph.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +35,7 @@ struct QueryGraphOptions {
   sql::ErrorContext error_context;
   // Where lookup joins (kLookupJoin nodes) read their tables; required when the plan has one.
   std::shared_ptr<LookupTableProvider> lookup_tables;
-  // Where GROUP BY operators keep their groups; with kRocksDb, `dir` is this query's
+  // Where GROUP BY operators and joins keep their state; with kRocksDb, `dir` is this query's
   // directory and the graph's n-th node gets dir/op<n>.
   OperatorStateOptions state;
 };
@@ -46,6 +50,11 @@ class QueryGraph final : public StreamOperator {
   // Port i reads the stream input_tables()[i] (a stream scanned twice has two ports).
   const std::vector<std::string>& input_tables() const { return input_tables_; }
   const sql::PlanNode& plan() const { return *plan_; }
+  // The graph's nodes in post-order (inputs first) and a node's operator (null for
+  // stateless nodes), for tests and metrics.
+  size_t num_nodes() const;
+  const StreamOperator* node_operator(size_t n) const;
+  const sql::PlanNode& node_plan(size_t n) const;
 
   const SchemaPtr& output_schema() const override { return plan_->schema; }
   int num_inputs() const override { return static_cast<int>(input_tables_.size()); }
@@ -72,6 +81,9 @@ class QueryGraph final : public StreamOperator {
   Status Deliver(int n, const RecordBatchPtr& rows, const std::vector<warehouse::ChangeOp>* ops);
   Status RunSelect(int n, const RecordBatchPtr& rows, const std::vector<warehouse::ChangeOp>* ops);
   void CollectRefused();
+  // Hands the nodes that free state when windows close (plan window_close_expiry) the
+  // watermark of the window aggregates below them (see the .cc).
+  Status PassWindowWatermarks();
 
   sql::PlanPtr plan_;
   std::vector<std::unique_ptr<Node>> nodes_;  // post-order: inputs before readers
@@ -80,6 +92,7 @@ class QueryGraph final : public StreamOperator {
   ChangeSink* out_ = nullptr;                       // during a call
   bool sink_failed_ = false;                        // out_ refused changes in this call
   std::vector<RefusedRows> refused_;
+  bool window_close_expiry_ = false;  // some node has plan window_close_expiry
 };
 
 }  // namespace sluice::stream

@@ -75,6 +75,8 @@ Result<std::unique_ptr<StateBackend>> StateBackend::Open(const std::string& dir,
   o.max_write_buffer_number = 2;
   o.max_open_files = 256;
   o.keep_log_file_num = 2;
+  // Scratch space (checkpoints hold the state): closing need not write the memtable out.
+  o.avoid_flush_during_shutdown = true;
   // Values are small serialized groups: compression costs more CPU than it saves I/O.
   o.compression = rocksdb::kNoCompression;
   // Most lookups are for keys never spilled (a batch's new keys): bloom filters answer

@@ -1,6 +1,7 @@
 #include "stream/window_aggregate.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "core/time.h"
 #include "stream/session_window.h"
@@ -22,12 +23,111 @@ std::string LateReason(int64_t start, int64_t end, int64_t watermark, int64_t t,
 }  // namespace
 
 WindowAggregate::WindowAggregate(std::shared_ptr<sql::CompiledAggregate> query,
-                                 int64_t watermark_delay, int64_t allowed_lateness)
+                                 int64_t watermark_delay, int64_t allowed_lateness,
+                                 OperatorStateOptions state)
     : query_(std::move(query)),
       window_(query_->window()),
       spec_{window_.kind, window_.size, window_.slide},
       delay_(watermark_delay),
-      lateness_(std::max<int64_t>(allowed_lateness, 0)) {}
+      lateness_(std::max<int64_t>(allowed_lateness, 0)),
+      state_options_(std::move(state)),
+      spills_(state_options_.backend == StateBackendKind::kRocksDb) {}
+
+WindowAggregate::~WindowAggregate() {
+  if (!spills_) return;
+  for (auto& [end, slot] : state_.windows) (void)ReleaseWindow(end, &slot);
+  std::error_code ec;
+  if (!state_options_.dir.empty()) std::filesystem::remove(state_options_.dir, ec);  // if empty
+}
+
+std::string WindowAggregate::WindowDir(int64_t window_end) const {
+  if (state_options_.dir.empty()) return "";
+  return state_options_.dir + "/w" + std::to_string(window_end);
+}
+
+Status WindowAggregate::OpenWindow(int64_t end, WindowSlot* slot) {
+  if (!spills_) {
+    slot->groups = std::make_unique<GroupAggregate>(query_);
+    return Status::OK();
+  }
+  if (!dir_wiped_ && !state_options_.dir.empty()) {
+    // Stores of windows from an earlier run (a crash) would never be reused or removed.
+    std::error_code ec;
+    std::filesystem::remove_all(state_options_.dir, ec);
+    if (ec) {
+      return Status::IOError("cannot clear the state directory " + state_options_.dir + ": " +
+                             ec.message());
+    }
+    dir_wiped_ = true;
+  }
+  OperatorStateOptions o = state_options_;
+  o.dir = WindowDir(end);
+  // A row lands in up to size / slide windows, open together: the window's own share,
+  // which also sizes its store's RocksDB buffers. EnforceBudget bounds the sum.
+  if (window_.slide > 0 && window_.size > window_.slide) {
+    const int64_t together = window_.size / window_.slide;
+    o.memory_budget_bytes = std::max<int64_t>(o.memory_budget_bytes / together, 1);
+  }
+  slot->groups = std::make_unique<GroupAggregate>(query_, false, std::move(o));
+  return Status::OK();
+}
+
+Status WindowAggregate::ReleaseWindow(int64_t end, WindowSlot* slot) {
+  slot->groups.reset();  // closes its store first
+  const std::string dir = spills_ ? WindowDir(end) : "";
+  if (dir.empty()) return Status::OK();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) {
+    return Status::IOError("cannot remove the state store " + dir + " of a closed window: " +
+                           ec.message());
+  }
+  return Status::OK();
+}
+
+Status WindowAggregate::EnforceBudget(std::map<int64_t, WindowSlot>* windows) {
+  const int64_t budget = state_options_.memory_budget_bytes;
+  window_bytes_.clear();
+  int64_t total = 0;
+  for (const auto& [end, slot] : *windows) {
+    window_bytes_.push_back(slot.groups ? slot.groups->MemoryBytes() : 0);
+    total += window_bytes_.back();
+  }
+  if (total <= budget) return Status::OK();
+  // Water-filling: the largest cap with sum(min(bytes, cap)) <= budget. Small windows
+  // keep all they hold; the others share the rest evenly.
+  std::vector<int64_t> sorted = window_bytes_;
+  std::sort(sorted.begin(), sorted.end());
+  int64_t rest = budget;
+  int64_t cap = 0;
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const int64_t even = rest / static_cast<int64_t>(sorted.size() - i);
+    if (sorted[i] > even) {
+      cap = even;
+      break;
+    }
+    rest -= sorted[i];
+  }
+  size_t i = 0;
+  for (auto& [end, slot] : *windows) {
+    if (window_bytes_[i++] > cap) SLUICE_RETURN_NOT_OK(slot.groups->EvictToBytes(cap));
+  }
+  return Status::OK();
+}
+
+int64_t WindowAggregate::MemoryBytes() const {
+  int64_t b = 0;
+  for (const auto& [end, slot] : state_.windows) b += slot.groups ? slot.groups->MemoryBytes() : 0;
+  return b;
+}
+
+int64_t WindowAggregate::spilled_groups() const {
+  int64_t n = 0;
+  for (const auto& [end, slot] : state_.windows) {
+    if (slot.groups) n += slot.groups->spilled_groups();
+  }
+  return n;
+}
 
 RecordBatchPtr WindowAggregate::Expand(const RecordBatch& input) {
   const int64_t n = input.num_rows();
@@ -84,8 +184,10 @@ Status WindowAggregate::Apply(const RecordBatch& input, ChangeSink* out) {
   if (prepared->num_rows() > 0) SLUICE_RETURN_NOT_OK(ApplyByWindow(*prepared, out));
   SLUICE_RETURN_NOT_OK(AdvanceWatermark(input, out));
   // A window first seen within its lateness fires now, even if the watermark stayed.
-  if (window_.emit_on_close && lateness_ > 0) return CloseWindows(state_.watermark, out);
-  return Status::OK();
+  if (window_.emit_on_close && lateness_ > 0) {
+    SLUICE_RETURN_NOT_OK(CloseWindows(state_.watermark, out));
+  }
+  return spills_ ? EnforceBudget(&state_.windows) : Status::OK();
 }
 
 Status WindowAggregate::ApplyByWindow(const RecordBatch& prepared, ChangeSink* out) {
@@ -128,7 +230,7 @@ Status WindowAggregate::ApplyByWindow(const RecordBatch& prepared, ChangeSink* o
   for (const auto& [end, list] : windows) {
     const std::vector<int32_t>& members = *list;
     WindowSlot& slot = state_.windows[end];
-    if (!slot.groups) slot.groups = std::make_unique<GroupAggregate>(query_);
+    if (!slot.groups) SLUICE_RETURN_NOT_OK(OpenWindow(end, &slot));
     // EMIT ON WINDOW CLOSE collects until the window fires; after (allowed lateness)
     // it updates the final rows.
     ChangeSink* emit = !window_.emit_on_close || slot.fired ? out : nullptr;
@@ -175,10 +277,11 @@ Status WindowAggregate::CloseWindows(int64_t watermark, ChangeSink* out) {
   for (auto it = state_.windows.begin(); it != state_.windows.end() && it->first <= watermark;) {
     WindowSlot& slot = it->second;
     if (window_.emit_on_close && !slot.fired) {
-      SLUICE_RETURN_NOT_OK(slot.groups->EmitFinal(out));
+      if (slot.groups) SLUICE_RETURN_NOT_OK(slot.groups->EmitFinal(out));
       slot.fired = true;
     }
     if (it->first <= done_before) {
+      SLUICE_RETURN_NOT_OK(ReleaseWindow(it->first, &slot));
       it = state_.windows.erase(it);
     } else {
       ++it;
@@ -197,11 +300,13 @@ RefusedRows WindowAggregate::TakeRefusedRows() {
 
 std::unique_ptr<StreamOperator> MakeWindowOperator(std::shared_ptr<sql::CompiledAggregate> query,
                                                    int64_t watermark_delay,
-                                                   int64_t allowed_lateness) {
+                                                   int64_t allowed_lateness,
+                                                   OperatorStateOptions state) {
   if (query->window().kind == sql::WindowKind::kSession) {
     return std::make_unique<SessionWindow>(std::move(query), watermark_delay, allowed_lateness);
   }
-  return std::make_unique<WindowAggregate>(std::move(query), watermark_delay, allowed_lateness);
+  return std::make_unique<WindowAggregate>(std::move(query), watermark_delay, allowed_lateness,
+                                           std::move(state));
 }
 
 }  // namespace sluice::stream

@@ -20,7 +20,24 @@
 // A row for a window past end + lateness is late: it is not aggregated into that window
 // but refused (TakeRefusedRows, reason "late: window [..) closed at watermark .."); so is
 // a row whose event time is NULL. (HOP/CUMULATE: a row still counts in its open windows.)
-// Errors as StreamOperator. Not thread-safe.
+// State backends (OperatorStateOptions, state_backend.h). kMemory (the default): every
+// window's groups in memory. kRocksDb: each window's GroupAggregate spills to its own
+// store, <dir>/w<window_end>, and the operator keeps one budget for all its windows:
+// after every batch (and after each window of a restore) in which the windows' summed
+// MemoryBytes() exceed memory_budget_bytes, the budget is water-filled over the windows
+// (each window's cap is the largest c with sum(min(bytes, c)) <= budget) and the windows
+// over their cap evict their coldest groups, each down to about half its cap. So after
+// every Apply, OnWatermark and Restore, MemoryBytes() <= budget, unless the budget is
+// below open_windows() empty tables (about 1 KB each; then every table is empty).
+// Within a batch it may exceed the budget by the batch's new keys and one window's
+// budget. EMIT ON WINDOW CLOSE over spilled groups emits them a chunk at a time
+// (GroupAggregate::EmitFinal); the final rows of one window then come in another order
+// than with kMemory (they have none defined), the changelog is otherwise identical. A
+// freed window's store is closed and its directory removed; the first window (or a
+// Restore) wipes `dir`, which must belong to this operator alone.
+//
+// Errors as StreamOperator; with kRocksDb a store error (I/O, a directory that cannot
+// be created or removed) is a fatal IOError naming the directory. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -51,8 +68,12 @@ class WindowAggregate final : public StreamOperator {
  public:
   // `query` must be a TUMBLE, HOP or CUMULATE aggregate (SESSION: SessionWindow; see
   // MakeWindowOperator). `allowed_lateness` >= 0.
+  // `state`: where the windows' groups live (see above).
   WindowAggregate(std::shared_ptr<sql::CompiledAggregate> query, int64_t watermark_delay,
-                  int64_t allowed_lateness = 0);
+                  int64_t allowed_lateness = 0, OperatorStateOptions state = {});
+  // kRocksDb: closes the open windows' stores and removes their directories (errors
+  // ignored).
+  ~WindowAggregate() override;
 
   const SchemaPtr& output_schema() const override { return query_->output_schema(); }
   Status Apply(const RecordBatch& input, ChangeSink* out) override;
@@ -68,6 +89,13 @@ class WindowAggregate final : public StreamOperator {
   int64_t watermark() const { return state_.watermark; }
   // Windows holding state (open, or closed but within the allowed lateness).
   size_t open_windows() const { return state_.windows.size(); }
+  // The windows' GroupAggregate::MemoryBytes, summed (what the budget bounds).
+  int64_t MemoryBytes() const;
+  // kRocksDb: the windows' groups held in their stores, summed.
+  int64_t spilled_groups() const;
+  // kRocksDb: the store directory of the window ending at `window_end` (empty without a
+  // state directory).
+  std::string WindowDir(int64_t window_end) const;
 
  private:
   // Builds the input rows per window plus window_start/window_end; rows refused go to
@@ -78,6 +106,13 @@ class WindowAggregate final : public StreamOperator {
   Status AdvanceWatermark(const RecordBatch& input, ChangeSink* out);
   // Splits `prepared` by window (ends_ per row) and folds each part into its window.
   Status ApplyByWindow(const RecordBatch& prepared, ChangeSink* out);
+  // Gives `slot` the GroupAggregate of the window ending at `end` (kRocksDb: wipes the
+  // operator's directory the first time).
+  Status OpenWindow(int64_t end, WindowSlot* slot);
+  // Frees a window's groups; kRocksDb: removes its store directory.
+  Status ReleaseWindow(int64_t end, WindowSlot* slot);
+  // kRocksDb: brings `windows`' summed MemoryBytes within the budget (see above).
+  Status EnforceBudget(std::map<int64_t, WindowSlot>* windows);
 
   // Up to this many consecutive window ends per batch are split into dense buckets;
   // batches spread wider (replays of old data) use an ordered map instead.
@@ -88,7 +123,11 @@ class WindowAggregate final : public StreamOperator {
   WindowSpec spec_;
   int64_t delay_;
   int64_t lateness_;
+  OperatorStateOptions state_options_;
+  bool spills_ = false;     // kRocksDb
+  bool dir_wiped_ = false;  // kRocksDb: the operator's directory was wiped
   WindowAggregateState state_;
+  std::vector<int64_t> window_bytes_;  // EnforceBudget's scratch
   // Scratch and refused rows.
   std::vector<int32_t> take_;
   std::vector<int64_t> starts_;
@@ -100,9 +139,11 @@ class WindowAggregate final : public StreamOperator {
 };
 
 // The operator for a windowed aggregate: SessionWindow for SESSION, else
-// WindowAggregate. `query->window().kind` must not be kNone.
+// WindowAggregate. `query->window().kind` must not be kNone. `state` goes to a
+// WindowAggregate; SESSION windows keep memory state whatever it says.
 std::unique_ptr<StreamOperator> MakeWindowOperator(std::shared_ptr<sql::CompiledAggregate> query,
                                                    int64_t watermark_delay,
-                                                   int64_t allowed_lateness = 0);
+                                                   int64_t allowed_lateness = 0,
+                                                   OperatorStateOptions state = {});
 
 }  // namespace sluice::stream

@@ -20,6 +20,10 @@ Status WindowAggregate::Snapshot(StateWriter* out) const {
 
 Status WindowAggregate::Restore(StateReader* in) {
   SLUICE_RETURN_NOT_OK(in->ExpectTag("WindowAggregate"));
+  // The restored windows reuse the current ones' store directories: close and remove
+  // those first (a failed restore leaves the operator unusable anyway).
+  for (auto& [end, slot] : state_.windows) SLUICE_RETURN_NOT_OK(ReleaseWindow(end, &slot));
+  state_.windows.clear();
   WindowAggregateState s;
   SLUICE_RETURN_NOT_OK(in->ReadI64(&s.max_event_time));
   SLUICE_RETURN_NOT_OK(in->ReadI64(&s.watermark));
@@ -33,8 +37,10 @@ Status WindowAggregate::Restore(StateReader* in) {
     SLUICE_RETURN_NOT_OK(in->ReadBool(&slot.fired));
     SLUICE_RETURN_NOT_OK(in->ReadBool(&has_groups));
     if (!has_groups) continue;
-    slot.groups = std::make_unique<GroupAggregate>(query_);
+    SLUICE_RETURN_NOT_OK(OpenWindow(end, &slot));
     SLUICE_RETURN_NOT_OK(slot.groups->Restore(in));
+    // kRocksDb: within the budget after each window, not only at the end.
+    if (spills_) SLUICE_RETURN_NOT_OK(EnforceBudget(&s.windows));
   }
   if (s.windows.size() != windows) return in->Corrupt("a window appears twice");
   state_ = std::move(s);

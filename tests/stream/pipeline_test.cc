@@ -305,18 +305,20 @@ TEST(IsolateBadRowsTest, HalvesDownToTheBadRowsKeepingOrder) {
   int calls = 0;
   Status st = IsolateBadRows(
       *input,
-      [&](const RecordBatch& part) -> Status {
+      [&](const RecordBatchPtr& part, int64_t first) -> Status {
         ++calls;
-        for (int64_t r = 0; r < part.num_rows(); ++r) {
-          if (is_bad(part.column(0).Get<int64_t>(r))) return Status::Invalid("bad row");
+        EXPECT_EQ(part->column(0).Get<int64_t>(0), first);  // row ids are row numbers
+        for (int64_t r = 0; r < part->num_rows(); ++r) {
+          if (is_bad(part->column(0).Get<int64_t>(r))) return Status::Invalid("bad row");
         }
-        for (int64_t r = 0; r < part.num_rows(); ++r) applied.push_back(part.column(0).Get<int64_t>(r));
+        for (int64_t r = 0; r < part->num_rows(); ++r) applied.push_back(part->column(0).Get<int64_t>(r));
         return Status::OK();
       },
-      [&](const RecordBatch& one, const Status& error) {
-        EXPECT_EQ(one.num_rows(), 1);
+      [&](const RecordBatchPtr& one, int64_t at, const Status& error) {
+        EXPECT_EQ(one->num_rows(), 1);
+        EXPECT_EQ(one->column(0).Get<int64_t>(0), at);
         EXPECT_EQ(error.message(), "bad row");
-        reported.push_back(one.column(0).Get<int64_t>(0));
+        reported.push_back(at);
       });
   ASSERT_TRUE(st.ok()) << st.ToString();
   EXPECT_EQ(reported, bad_ids);
@@ -330,16 +332,16 @@ TEST(IsolateBadRowsTest, AnotherErrorStopsAndIsReturned) {
   int64_t reported = 0;
   Status st = IsolateBadRows(
       *input,
-      [&](const RecordBatch& part) -> Status {
-        if (part.column(0).Get<int64_t>(0) >= 32) return Status::IOError("sink went away");
-        return part.num_rows() == 1 ? Status::Invalid("bad") : Status::Invalid("some bad");
+      [&](const RecordBatchPtr& part, int64_t first) -> Status {
+        if (first >= 32) return Status::IOError("sink went away");
+        return part->num_rows() == 1 ? Status::Invalid("bad") : Status::Invalid("some bad");
       },
-      [&](const RecordBatch&, const Status&) { ++reported; });
+      [&](const RecordBatchPtr&, int64_t, const Status&) { ++reported; });
   EXPECT_EQ(st.code(), StatusCode::kIOError);
   EXPECT_EQ(reported, 32);  // rows 0..31 each bad, then the second half stops it
   // An empty or one-row batch.
-  EXPECT_TRUE(IsolateBadRows(*MakeBatch(0, 0), [](const RecordBatch&) { return Status::Invalid("x"); },
-                             [&](const RecordBatch&, const Status&) { ++reported; })
+  EXPECT_TRUE(IsolateBadRows(*MakeBatch(0, 0), [](const RecordBatchPtr&, int64_t) { return Status::Invalid("x"); },
+                             [&](const RecordBatchPtr&, int64_t, const Status&) { ++reported; })
                   .ok());
   EXPECT_EQ(reported, 32);
 }
