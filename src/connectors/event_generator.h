@@ -13,6 +13,7 @@
 #include "connectors/connector.h"
 #include "core/buffer.h"
 #include "core/column.h"
+#include "core/copy_bytes.h"
 #include "core/record_batch.h"
 
 namespace sluice::connectors {
@@ -181,22 +182,8 @@ class StreamBuilder {
   [[gnu::always_inline]] static void CopySmall(uint8_t* dst, const char* src, size_t n) {
     if (n > 16) {
       CopyMedium(dst, src, n);
-    } else if (n >= 8) {  // two overlapping 8-byte moves
-      uint64_t a, b;
-      std::memcpy(&a, src, 8);
-      std::memcpy(&b, src + n - 8, 8);
-      std::memcpy(dst, &a, 8);
-      std::memcpy(dst + n - 8, &b, 8);
-    } else if (n >= 4) {  // two overlapping 4-byte moves
-      uint32_t a, b;
-      std::memcpy(&a, src, 4);
-      std::memcpy(&b, src + n - 4, 4);
-      std::memcpy(dst, &a, 4);
-      std::memcpy(dst + n - 4, &b, 4);
-    } else if (n > 0) {  // 1..3 bytes: first, middle, last
-      dst[0] = static_cast<uint8_t>(src[0]);
-      dst[n / 2] = static_cast<uint8_t>(src[n / 2]);
-      dst[n - 1] = static_cast<uint8_t>(src[n - 1]);
+    } else {
+      CopyShortBytes(dst, src, n);
     }
   }
 

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/copy_bytes.h"
+
 namespace sluice {
 
 void Column::Reserve(int64_t rows, int64_t string_bytes) {
@@ -12,26 +14,6 @@ void Column::Reserve(int64_t rows, int64_t string_bytes) {
 
 namespace {
 
-// memcpy for n < 16 without a library call: overlapping word moves.
-inline void CopyShort(char* dst, const char* src, size_t n) {
-  if (n >= 8) {
-    uint64_t a, b;
-    std::memcpy(&a, src, 8);
-    std::memcpy(&b, src + n - 8, 8);
-    std::memcpy(dst, &a, 8);
-    std::memcpy(dst + n - 8, &b, 8);
-  } else if (n >= 4) {
-    uint32_t a, b;
-    std::memcpy(&a, src, 4);
-    std::memcpy(&b, src + n - 4, 4);
-    std::memcpy(dst, &a, 4);
-    std::memcpy(dst + n - 4, &b, 4);
-  } else if (n > 0) {  // 1..3 bytes: first, middle, last
-    dst[0] = src[0];
-    dst[n / 2] = src[n / 2];
-    dst[n - 1] = src[n - 1];
-  }
-}
 
 }  // namespace
 
@@ -123,7 +105,7 @@ void Column::AppendSelected(const Column& other, const int32_t* indices, int64_t
       if (len >= 16) {
         std::memcpy(into, from, len);
       } else {
-        CopyShort(into, from, len);
+        CopyShortBytes(into, from, len);
       }
       at = dst[i];
     }

@@ -14,6 +14,7 @@
 #include "stream/aggregate_test_table.h"
 #include "stream/group_aggregate.h"
 #include "stream/state_codec.h"
+#include "stream/state_test_util.h"
 
 namespace sluice::stream {
 namespace {
@@ -25,30 +26,9 @@ using warehouse::ChangeOp;
 using testing::Compile;
 using testing::InputSchema;
 
-std::string TempDir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("sluice_spill_test_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(dir);
-  return dir.string();
-}
-
-// Removes its folder when the test ends: declared before the operators, so it runs after
-// they closed their stores (RocksDB's background threads may still write until then).
-struct ScopedDir {
-  std::string path;
-  ~ScopedDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-OperatorStateOptions Rocks(const std::string& dir, int64_t budget) {
-  OperatorStateOptions o;
-  o.backend = StateBackendKind::kRocksDb;
-  o.memory_budget_bytes = budget;
-  o.dir = dir;
-  return o;
-}
+std::string TempDir(const std::string& name) { return testing::TempStateDir("sluice_spill_test", name); }
+using testing::Rocks;
+using testing::ScopedDir;
 
 // Records changes as "op | cells" lines.
 struct Log final : ChangeSink {

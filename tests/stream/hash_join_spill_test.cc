@@ -27,6 +27,7 @@
 #include "stream/hash_join.h"
 #include "stream/query_graph.h"
 #include "stream/state_codec.h"
+#include "stream/state_test_util.h"
 
 namespace sluice::stream {
 namespace {
@@ -35,29 +36,9 @@ namespace fs = std::filesystem;
 using warehouse::ChangeOp;
 constexpr int64_t kSecond = 1000 * 1000;
 
-std::string TempDir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("sluice_join_spill_test_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(dir);
-  return dir.string();
-}
-
-// Declared before the operators: removes the folder after they closed their stores.
-struct ScopedDir {
-  std::string path;
-  ~ScopedDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-OperatorStateOptions Rocks(const std::string& dir, int64_t budget) {
-  OperatorStateOptions o;
-  o.backend = StateBackendKind::kRocksDb;
-  o.memory_budget_bytes = budget;
-  o.dir = dir;
-  return o;
-}
+std::string TempDir(const std::string& name) { return testing::TempStateDir("sluice_join_spill_test", name); }
+using testing::Rocks;
+using testing::ScopedDir;
 
 // l: k BIGINT, lv VARCHAR, lts TIMESTAMP;  r: k INTEGER, rv VARCHAR, rts TIMESTAMP
 // (INTEGER joins BIGINT: both encode as 8 bytes, so spilled keys match across sides).
@@ -113,32 +94,7 @@ struct Collect final : ChangeSink {
 
 // Options from an ON condition over l and r (through the join analysis).
 HashJoinOptions FromOn(const std::string& on, sql::JoinType type) {
-  sql::InputRelation in;
-  in.table = "l JOIN r";
-  std::vector<Field> f = LeftSchema()->fields();
-  const SchemaPtr right = RightSchema();  // outlives the loop
-  for (const Field& x : right->fields()) f.push_back(x);
-  in.schema = MakeSchema(f);
-  in.scopes = {sql::RelationScope{{"l"}, 0, 3}, sql::RelationScope{{"r"}, 3, 3}};
-  sql::ErrorContext ctx{on, "q.sql"};
-  auto e = sql::ParseExpression(on, "q.sql");
-  EXPECT_TRUE(e.ok()) << e.status().ToString();
-  sql::Binder binder(ctx, in);
-  auto bound = binder.BindBoolean(**e, "ON");
-  EXPECT_TRUE(bound.ok()) << bound.status().ToString();
-  auto cond = sql::AnalyzeJoinCondition(std::move(*bound), 3, ctx);
-  EXPECT_TRUE(cond.ok()) << cond.status().ToString();
-  HashJoinOptions o;
-  o.type = type;
-  o.left_keys = cond->left_keys;
-  o.right_keys = cond->right_keys;
-  o.residual = std::move(cond->residual);
-  if (cond->has_time_bounds) {
-    o.time_bounds = JoinTimeBounds{cond->left_time, cond->right_time, cond->lower_us, cond->upper_us};
-  }
-  o.left_schema = LeftSchema();
-  o.right_schema = RightSchema();
-  return o;
+  return testing::JoinOptionsFromOn(on, type, LeftSchema(), RightSchema());
 }
 
 std::unique_ptr<HashJoin> Make(HashJoinOptions o) {

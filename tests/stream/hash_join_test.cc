@@ -15,6 +15,7 @@
 #include "sql/join_condition.h"
 #include "sql/parser.h"
 #include "stream/state_codec.h"
+#include "stream/state_test_util.h"
 
 namespace sluice::stream {
 namespace {
@@ -102,32 +103,8 @@ HashJoinOptions KeyJoin(sql::JoinType type) {
 
 // Options from an ON condition over l and r, through the analysis.
 HashJoinOptions FromOn(const std::string& on, sql::JoinType type, int64_t delay_s = 0) {
-  sql::InputRelation in;
-  in.table = "l JOIN r";
-  std::vector<Field> f = LeftSchema()->fields();
-  const SchemaPtr right = RightSchema();
-  for (const Field& x : right->fields()) f.push_back(x);
-  in.schema = MakeSchema(f);
-  in.scopes = {sql::RelationScope{{"l"}, 0, 3}, sql::RelationScope{{"r"}, 3, 3}};
-  sql::ErrorContext ctx{on, "q.sql"};
-  auto e = sql::ParseExpression(on, "q.sql");
-  EXPECT_TRUE(e.ok()) << e.status().ToString();
-  sql::Binder binder(ctx, in);
-  auto bound = binder.BindBoolean(**e, "ON");
-  EXPECT_TRUE(bound.ok()) << bound.status().ToString();
-  auto cond = sql::AnalyzeJoinCondition(std::move(*bound), 3, ctx);
-  EXPECT_TRUE(cond.ok()) << cond.status().ToString();
-  HashJoinOptions o;
-  o.type = type;
-  o.left_keys = cond->left_keys;
-  o.right_keys = cond->right_keys;
-  o.residual = std::move(cond->residual);
-  if (cond->has_time_bounds) {
-    o.time_bounds = JoinTimeBounds{cond->left_time, cond->right_time, cond->lower_us, cond->upper_us};
-  }
+  HashJoinOptions o = testing::JoinOptionsFromOn(on, type, LeftSchema(), RightSchema());
   o.watermark_delay_us = delay_s * kSecond;
-  o.left_schema = LeftSchema();
-  o.right_schema = RightSchema();
   return o;
 }
 

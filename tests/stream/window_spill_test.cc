@@ -20,6 +20,7 @@
 #include "core/value.h"
 #include "sql/sql.h"
 #include "stream/state_codec.h"
+#include "stream/state_test_util.h"
 #include "stream/window_aggregate.h"
 
 namespace sluice::stream {
@@ -67,30 +68,9 @@ const char* const kTumble = "TUMBLE(bid, ts, INTERVAL '30' SECOND)";
 const char* const kHop = "HOP(bid, ts, INTERVAL '10' SECOND, INTERVAL '40' SECOND)";
 const char* const kCumulate = "CUMULATE(bid, ts, INTERVAL '10' SECOND, INTERVAL '40' SECOND)";
 
-std::string TempDir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("sluice_wspill_test_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(dir);
-  return dir.string();
-}
-
-// Removes its folder when the test ends: declared before the operators, so it runs after
-// they closed their stores.
-struct ScopedDir {
-  std::string path;
-  ~ScopedDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-OperatorStateOptions Rocks(const std::string& dir, int64_t budget) {
-  OperatorStateOptions o;
-  o.backend = StateBackendKind::kRocksDb;
-  o.memory_budget_bytes = budget;
-  o.dir = dir;
-  return o;
-}
+std::string TempDir(const std::string& name) { return testing::TempStateDir("sluice_wspill_test", name); }
+using testing::Rocks;
+using testing::ScopedDir;
 
 struct Changes final : ChangeSink {
   Status Emit(const warehouse::ChangeBatch& c) override {
