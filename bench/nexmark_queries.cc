@@ -36,8 +36,10 @@ namespace {
 //    retracted and the seller's next 10 rows re-emitted. Rows of a seller are ordered by
 //    date_time, ties by arrival (DuckDB's ROWS frame over ties is arbitrary; the
 //    generator's bids of one seller rarely share a date_time).
-//  * q7: verbatim (the interval condition is in WHERE, so it is a residual predicate of
-//    a regular join on price, as in Flink).
+//  * q7: verbatim. The time bounds in WHERE link a bid's date_time to window_end of the
+//    window aggregate, a bound the window watermark closes, so the planner makes the
+//    join an interval join whose rows expire (bids and windows alike); Flink keeps it a
+//    regular join with a residual predicate.
 //  * q8: verbatim; the window groups without aggregates are window aggregates.
 //  * q10: Flink writes to a partitioned file sink; here the SELECT alone (dt, hm named).
 //  * q11: Flink's legacy GROUP BY SESSION(...) becomes the SESSION table function

@@ -223,4 +223,72 @@ Result<JoinCondition> AnalyzeJoinCondition(BoundExprPtr on, int left_columns,
   return result;
 }
 
+std::vector<BoundExprPtr> TimeBoundConjuncts(const BoundExpr& where, int left_columns) {
+  std::vector<BoundExprPtr> conjuncts;
+  SplitConjuncts(CloneBound(where), &conjuncts);
+  std::vector<BoundExprPtr> out;
+  for (BoundExprPtr& c : conjuncts) {
+    Analyzer analyzer(left_columns);
+    if (analyzer.Take(CloneBound(*c)) != nullptr) continue;
+    if (!analyzer.result().has_time_bounds || !analyzer.result().left_keys.empty()) continue;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+void TimeBoundsToResidual(JoinCondition* cond, const Schema& joined, int left_columns) {
+  if (!cond->has_time_bounds) return;
+  auto column = [&](int c) {
+    auto b = std::make_unique<BoundExpr>();
+    b->op = BoundOp::kColumn;
+    b->type = joined.field(c).type;
+    b->column = c;
+    b->text = joined.field(c).name;
+    return b;
+  };
+  auto shifted = [&](int64_t offset) {
+    BoundExprPtr add = std::make_unique<BoundExpr>();
+    add->op = BoundOp::kTimestampAddInterval;
+    add->type = DataType::Timestamp();
+    add->text = "time bound";
+    add->args.push_back(column(cond->left_time));
+    BoundExprPtr iv = std::make_unique<BoundExpr>();
+    iv->op = BoundOp::kConstant;
+    iv->type = DataType::Interval();
+    Interval v;
+    v.micros = offset;
+    iv->value = Value::FromInterval(v);
+    add->args.push_back(std::move(iv));
+    return add;
+  };
+  auto compare = [&](BoundOp op, int64_t offset) {
+    BoundExprPtr c = std::make_unique<BoundExpr>();
+    c->op = op;
+    c->type = DataType::Boolean();
+    c->text = "time bound";
+    c->args.push_back(column(left_columns + cond->right_time));
+    c->args.push_back(shifted(offset));
+    return c;
+  };
+  auto conj = [](BoundExprPtr a, BoundExprPtr b) {
+    if (!a) return b;
+    BoundExprPtr c = std::make_unique<BoundExpr>();
+    c->op = BoundOp::kAnd;
+    c->type = DataType::Boolean();
+    c->text = "join condition";
+    c->args.push_back(std::move(a));
+    c->args.push_back(std::move(b));
+    return c;
+  };
+  BoundExprPtr r = std::move(cond->residual);
+  if (cond->lower_us != INT64_MIN) r = conj(std::move(r), compare(BoundOp::kGe, cond->lower_us));
+  if (cond->upper_us != INT64_MAX) r = conj(std::move(r), compare(BoundOp::kLe, cond->upper_us));
+  cond->residual = std::move(r);
+  cond->has_time_bounds = false;
+  cond->left_time = -1;
+  cond->right_time = -1;
+  cond->lower_us = INT64_MIN;
+  cond->upper_us = INT64_MAX;
+}
+
 }  // namespace sluice::sql

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/schema.h"
 #include "core/status.h"
 #include "sql/bound_expr.h"
 #include "sql/sql_error.h"
@@ -47,5 +48,16 @@ struct JoinCondition {
 //    bounds (a cross join would keep unbounded state).
 Result<JoinCondition> AnalyzeJoinCondition(BoundExprPtr on, int left_columns,
                                            const ErrorContext& ctx);
+
+// The conjuncts of `where` (BOOLEAN over left ++ right; an AND tree, BETWEEN bound as
+// two comparisons) that AnalyzeJoinCondition would take as time bounds between the two
+// sides and not as equality keys, cloned, in order; the other conjuncts are ignored.
+// For an INNER join, a WHERE's time bounds may join its ON condition (Nexmark q7).
+std::vector<BoundExprPtr> TimeBoundConjuncts(const BoundExpr& where, int left_columns);
+
+// Turns `cond`'s time bounds back into residual conjuncts
+// (r.time >= l.time + lower AND r.time <= l.time + upper) over `joined` (left ++ right,
+// `left_columns` = L) and clears has_time_bounds. Nothing when it has none.
+void TimeBoundsToResidual(JoinCondition* cond, const Schema& joined, int left_columns);
 
 }  // namespace sluice::sql

@@ -90,6 +90,12 @@ struct PlanNode {
   // expires once the watermark >= its expiry column + expiry_offset_us (above).
   int left_expiry = -1;
   int right_expiry = -1;
+  // Interval join (join->has_time_bounds) with window_close_expiry: per side, when that
+  // side's time column is a closed-by-watermark window bound (WindowCloseOffset), its
+  // offset (>= 0); -1 when it is a stream's event time. State expires by the smaller of
+  // the stream sides' watermark and the window aggregates' one (stream/hash_join.h).
+  int64_t left_time_close_offset_us = -1;
+  int64_t right_time_close_offset_us = -1;
   // The columns whose max drives a window join's watermark (the windows' time columns).
   int left_event_time = -1;
   int right_event_time = -1;
@@ -130,9 +136,10 @@ struct PlanNode {
   int64_t over_preceding = -1;
   bool over_range_peers = false;
 
-  // kJoin with left_expiry/right_expiry, kAggregate with expiry_key: the state is freed by
-  // the watermark of the window aggregates below the node (their windows' closing rule),
-  // which the query graph hands to the node after each call.
+  // kJoin with left_expiry/right_expiry or left/right_time_close_offset_us, kAggregate with
+  // expiry_key: the state is freed by the watermark of the window aggregates below the
+  // node (their windows' closing rule), which the query graph hands to the node after
+  // each call (for an interval join: those below its window-bound sides only).
   bool window_close_expiry = false;
 
   // Every stream the tree scans (in first-scan order), for the runtime's inputs.

@@ -3,6 +3,7 @@
 // becomes a Select, Aggregate or WindowAggregate node; a ROW_NUMBER() subquery becomes a
 // TopN whose bound comes from the enclosing query's WHERE.
 #include <algorithm>
+#include <optional>
 
 #include "core/config.h"
 #include "core/time.h"
@@ -310,13 +311,45 @@ class Planner {
       return ctx_.Invalid(agg->pos, "aggregate functions are not allowed in a join condition");
     }
     SLUICE_ASSIGN_OR_RETURN(BoundExprPtr on, binder.BindBoolean(*on_expr, "JOIN condition"));
-    SLUICE_ASSIGN_OR_RETURN(JoinCondition cond, AnalyzeJoinCondition(std::move(on), nl, ctx_));
+    // An INNER join's WHERE time bounds between a stream's event time and a window
+    // aggregate's window bound join the ON condition (Nexmark q7), so that its state is
+    // freed (the WHERE still filters above the join, which changes nothing).
+    std::optional<JoinCondition> pulled;
+    if (ref.join_type == JoinType::kInner && ref.join_on && owner.where) {
+      std::vector<BoundExprPtr> bounds = WhereTimeBounds(*owner.where, &binder, nl);
+      if (!bounds.empty()) {
+        BoundExprPtr merged = CloneBound(*on);
+        for (BoundExprPtr& b : bounds) merged = And(std::move(merged), std::move(b));
+        Result<JoinCondition> c = AnalyzeJoinCondition(std::move(merged), nl, ctx_);
+        int64_t lo = -1, ro = -1;
+        if (c.ok() && c->has_time_bounds && TimeSides(*left.node, *right.node, *c, &lo, &ro) &&
+            (lo >= 0 || ro >= 0) &&
+            !(lo >= 0 && ro >= 0 && WindowCloseKeyPair(*left.node, *right.node, *c) >= 0)) {
+          pulled = std::move(*c);
+        }
+      }
+    }
+    JoinCondition cond;
+    if (pulled) {
+      cond = std::move(*pulled);
+    } else {
+      SLUICE_ASSIGN_OR_RETURN(cond, AnalyzeJoinCondition(std::move(on), nl, ctx_));
+    }
     // Time bounds drive state expiry by the watermark, which is only sound on event-time
-    // columns: those of streams (and their windows). Bounds between other columns (window
-    // starts an updating aggregate re-emits, computed times) stay plain conditions.
-    if (cond.has_time_bounds &&
-        !(IsEventTimeInput(*left.node, cond.left_time) && IsEventTimeInput(*right.node, cond.right_time))) {
-      BoundsToResidual(&cond, *p.relation.schema, nl);
+    // columns of streams (and their windows) and on window bounds of window aggregates
+    // closed by their watermark (WindowCloseOffset). Bounds between other columns
+    // (computed times, SESSION or processing-time windows) stay plain conditions.
+    int64_t left_close = -1, right_close = -1;
+    bool expiring_bounds = cond.has_time_bounds && TimeSides(*left.node, *right.node, cond, &left_close, &right_close);
+    // Window bounds on both sides that are also equal keys (a.window_end = b.window_end):
+    // the join expires by that key (SetWindowCloseExpiry), its bounds are plain conditions.
+    if (expiring_bounds && left_close >= 0 && right_close >= 0 &&
+        WindowCloseKeyPair(*left.node, *right.node, cond) >= 0) {
+      expiring_bounds = false;
+    }
+    if (cond.has_time_bounds && !expiring_bounds) {
+      left_close = right_close = -1;
+      TimeBoundsToResidual(&cond, *p.relation.schema, nl);
       if (cond.left_keys.empty()) {
         return ctx_.NotSupported(on_expr->pos,
                                  "a join whose only link is time bounds between columns that are not "
@@ -355,11 +388,17 @@ class Planner {
       j->left_expiry = ls + 1;
       j->right_expiry = rs + 1;
       // Rows leave the state when their window ends, not by time bounds.
-      if (j->join->has_time_bounds) BoundsToResidual(j->join.get(), *j->schema, nl);
+      if (j->join->has_time_bounds) TimeBoundsToResidual(j->join.get(), *j->schema, nl);
       j->left_event_time = left.node->time_column;
       j->right_event_time = right.node->time_column;
     } else if (!j->join->has_time_bounds) {
       SetWindowCloseExpiry(*left.node, *right.node, j.get());
+    } else if (left_close >= 0 || right_close >= 0) {
+      // An interval join with a window bound as the time of one side (or both): state
+      // expires by the smaller of the streams' and the window aggregates' watermarks.
+      j->left_time_close_offset_us = left_close;
+      j->right_time_close_offset_us = right_close;
+      j->window_close_expiry = true;
     }
     j->inputs = {left.node, right.node};
     p.node = std::move(j);
@@ -371,23 +410,89 @@ class Planner {
   // and see no change of its own once both sides' windows of v are closed, so it expires
   // at v + the larger offset. The first such key pair is used.
   static void SetWindowCloseExpiry(const PlanNode& left, const PlanNode& right, PlanNode* j) {
-    const JoinCondition& cond = *j->join;
+    const int k = WindowCloseKeyPair(left, right, *j->join);
+    if (k < 0) return;
+    const int lk = j->join->left_keys[static_cast<size_t>(k)];
+    const int rk = j->join->right_keys[static_cast<size_t>(k)];
+    j->left_expiry = lk;
+    j->right_expiry = rk;
+    j->expiry_offset_us = std::max(WindowCloseOffset(left, lk), WindowCloseOffset(right, rk));
+    j->window_close_expiry = true;
+  }
+
+  // The first equality key pair of `cond` that pairs TIMESTAMP window bounds closed by
+  // watermark on both sides, or -1.
+  static int WindowCloseKeyPair(const PlanNode& left, const PlanNode& right, const JoinCondition& cond) {
     for (size_t k = 0; k < cond.left_keys.size(); ++k) {
       const int lk = cond.left_keys[k];
       const int rk = cond.right_keys[k];
-      const int64_t lo = WindowCloseOffset(left, lk);
-      const int64_t ro = WindowCloseOffset(right, rk);
-      if (lo == kNotWindowBound || ro == kNotWindowBound) continue;
+      if (WindowCloseOffset(left, lk) == kNotWindowBound || WindowCloseOffset(right, rk) == kNotWindowBound) {
+        continue;
+      }
       if (left.schema->field(lk).type.id != TypeId::kTimestamp ||
           right.schema->field(rk).type.id != TypeId::kTimestamp) {
         continue;
       }
-      j->left_expiry = lk;
-      j->right_expiry = rk;
-      j->expiry_offset_us = std::max(lo, ro);
-      j->window_close_expiry = true;
-      return;
+      return static_cast<int>(k);
     }
+    return -1;
+  }
+
+  // Whether both time columns of `cond` (which has time bounds) can expire state: per
+  // side an event time of a stream (offset -1) or a closed-by-watermark window bound
+  // (offset = WindowCloseOffset, >= 0).
+  static bool TimeSides(const PlanNode& left, const PlanNode& right, const JoinCondition& cond,
+                        int64_t* left_offset, int64_t* right_offset) {
+    const auto side = [](const PlanNode& node, int column, int64_t* offset) {
+      if (IsEventTimeInput(node, column)) {
+        *offset = -1;
+        return true;
+      }
+      const int64_t d = WindowCloseOffset(node, column);
+      if (d == kNotWindowBound || d < 0 || node.schema->field(column).type.id != TypeId::kTimestamp) {
+        return false;
+      }
+      *offset = d;
+      return true;
+    };
+    return side(left, cond.left_time, left_offset) && side(right, cond.right_time, right_offset);
+  }
+
+  // The time bounds between the two sides among the conjuncts of `where` that bind over
+  // the join's columns alone (others may name relations joined later, or be errors the
+  // WHERE reports itself).
+  static std::vector<BoundExprPtr> WhereTimeBounds(const ParsedExpr& where, Binder* binder, int nl) {
+    std::vector<const ParsedExpr*> conjuncts;
+    std::vector<const ParsedExpr*> stack = {&where};
+    while (!stack.empty()) {
+      const ParsedExpr* e = stack.back();
+      stack.pop_back();
+      if (e->kind == ExprKind::kBinary && e->op == "AND" && e->args.size() == 2) {
+        stack.push_back(e->args[1].get());
+        stack.push_back(e->args[0].get());
+        continue;
+      }
+      conjuncts.push_back(e);
+    }
+    std::vector<BoundExprPtr> out;
+    for (const ParsedExpr* c : conjuncts) {
+      if (FindAggregateCall(*c) != nullptr) continue;
+      Result<BoundExprPtr> b = binder->BindBoolean(*c, "WHERE");
+      if (!b.ok()) continue;
+      for (BoundExprPtr& t : TimeBoundConjuncts(**b, nl)) out.push_back(std::move(t));
+    }
+    return out;
+  }
+
+  static BoundExprPtr And(BoundExprPtr a, BoundExprPtr b) {
+    auto n = std::make_unique<BoundExpr>();
+    n->op = BoundOp::kAnd;
+    n->type = DataType::Boolean();
+    n->pos = a->pos;
+    n->text = "join condition";
+    n->args.push_back(std::move(a));
+    n->args.push_back(std::move(b));
+    return n;
   }
 
   // Whether `column` of `node`'s output is an event-time column of an append-only stream:
@@ -408,57 +513,6 @@ class Planner {
       default:
         return false;
     }
-  }
-
-  // Turns the condition's time bounds back into residual conjuncts
-  // (lower <= r.time - l.time <= upper).
-  static void BoundsToResidual(JoinCondition* cond, const Schema& schema, int nl) {
-    auto column = [&](int c) {
-      return ColumnRef(c, schema.field(c), SourcePos{});
-    };
-    auto shifted = [&](int64_t offset) {
-      BoundExprPtr add = std::make_unique<BoundExpr>();
-      add->op = BoundOp::kTimestampAddInterval;
-      add->type = DataType::Timestamp();
-      add->text = "time bound";
-      add->args.push_back(column(cond->left_time));
-      BoundExprPtr iv = std::make_unique<BoundExpr>();
-      iv->op = BoundOp::kConstant;
-      iv->type = DataType::Interval();
-      Interval v;
-      v.micros = offset;
-      iv->value = Value::FromInterval(v);
-      add->args.push_back(std::move(iv));
-      return add;
-    };
-    auto compare = [&](BoundOp op, int64_t offset) {
-      BoundExprPtr c = std::make_unique<BoundExpr>();
-      c->op = op;
-      c->type = DataType::Boolean();
-      c->text = "time bound";
-      c->args.push_back(column(nl + cond->right_time));
-      c->args.push_back(shifted(offset));
-      return c;
-    };
-    auto conj = [](BoundExprPtr a, BoundExprPtr b) {
-      if (!a) return b;
-      BoundExprPtr c = std::make_unique<BoundExpr>();
-      c->op = BoundOp::kAnd;
-      c->type = DataType::Boolean();
-      c->text = "join condition";
-      c->args.push_back(std::move(a));
-      c->args.push_back(std::move(b));
-      return c;
-    };
-    BoundExprPtr r = std::move(cond->residual);
-    if (cond->lower_us != INT64_MIN) r = conj(std::move(r), compare(BoundOp::kGe, cond->lower_us));
-    if (cond->upper_us != INT64_MAX) r = conj(std::move(r), compare(BoundOp::kLe, cond->upper_us));
-    cond->residual = std::move(r);
-    cond->has_time_bounds = false;
-    cond->left_time = -1;
-    cond->right_time = -1;
-    cond->lower_us = INT64_MIN;
-    cond->upper_us = INT64_MAX;
   }
 
   // A stateless Select over `input`; carries change ops when the input has retractions.
@@ -788,7 +842,15 @@ std::string PlanNode::ToString(int indent) const {
   out += " [";
   for (int i = 0; i < schema->num_fields(); ++i) out += (i ? ", " : "") + schema->field(i).name;
   out += "]";
-  if (window_close_expiry && kind == PlanKind::kJoin) {
+  if (window_close_expiry && kind == PlanKind::kJoin && (left_time_close_offset_us >= 0 ||
+                                                          right_time_close_offset_us >= 0)) {
+    const auto side = [&](int column, int64_t offset) {
+      return schema->field(column).name +
+             (offset < 0 ? " event time" : " window +" + FormatDuration(offset));
+    };
+    out += " interval-expire(" + side(join->left_time, left_time_close_offset_us) + ", " +
+           side(inputs[0]->schema->num_fields() + join->right_time, right_time_close_offset_us) + ")";
+  } else if (window_close_expiry && kind == PlanKind::kJoin) {
     out += " expire(" + schema->field(left_expiry).name + ", " +
            schema->field(inputs[0]->schema->num_fields() + right_expiry).name + " +" +
            FormatDuration(expiry_offset_us) + ")";

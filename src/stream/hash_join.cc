@@ -118,6 +118,18 @@ Result<std::unique_ptr<HashJoin>> HashJoin::Make(HashJoinOptions o, const sql::E
   j->event_col_[0] = o.left_event_time >= 0 ? o.left_event_time : j->time_col_[0];
   j->event_col_[1] = o.right_event_time >= 0 ? o.right_event_time : j->time_col_[1];
   j->delay_ = o.watermark_delay_us;
+  for (int port = 0; port < 2; ++port) {
+    const int64_t d = o.window_time_offset_us[port];
+    if (d < -1) return Status::Invalid("join window time offset must be -1 (a stream) or >= 0");
+    if (d < 0) continue;
+    if (!j->bounded_) return Status::Invalid("a join window time offset needs time bounds");
+    j->window_offset_[port] = d;
+    j->window_time_ = true;
+  }
+  if (j->window_time_) {
+    // A window-bound side's watermark comes from OnWindowWatermark, not its rows.
+    for (int port = 0; port < 2; ++port) j->event_col_[port] = j->window_offset_[port] >= 0 ? -1 : j->time_col_[port];
+  }
   std::vector<Field> fields = ls.fields();
   for (Field f : rs.fields()) {
     if (o.type == sql::JoinType::kLeft) f.nullable = true;
@@ -189,12 +201,11 @@ void HashJoin::Classify(int port, const RecordBatch& in) {
                       "' is NULL, so the row can never match");
         continue;
       }
-      expire_[static_cast<size_t>(i)] =
-          port == 0 ? Clamp(static_cast<__int128>(t[i]) + upper_ + 1)
-                    : Clamp(static_cast<__int128>(t[i]) - lower_ + 1);
+      expire_[static_cast<size_t>(i)] = RowExpiry(port, t[i]);
       // State was dropped assuming rows to come are not behind the watermark: a row that
-      // is may have lost partners already, so it is late whatever its own expiry.
-      if (wm != INT64_MIN && t[i] < wm) {
+      // is may have lost partners already, so it is late whatever its own expiry. (A
+      // window-bound row behind it still has every partner: see RowExpiry.)
+      if (window_offset_[port] < 0 && wm != INT64_MIN && t[i] < wm) {
         refuse(i, "late: the event time " + FormatTimestamp(t[i]) + " is behind the join watermark " +
                       FormatTimestamp(wm));
       }
@@ -286,6 +297,15 @@ void HashJoin::CommitRefused(int port, const RecordBatch& in) {
   refused_rows_.rows = std::make_shared<const RecordBatch>(schema_[port], std::move(cols), total);
 }
 
+int64_t HashJoin::RowExpiry(int port, int64_t t) const {
+  // The latest partner time on the other side.
+  const __int128 last = port == 0 ? static_cast<__int128>(t) + upper_ : static_cast<__int128>(t) - lower_;
+  const int64_t other = window_offset_[1 - port];
+  __int128 at = other >= 0 ? last + other : last + 1;
+  if (window_offset_[port] >= 0) at = std::max(at, static_cast<__int128>(t) + window_offset_[port]);
+  return Clamp(at);
+}
+
 void HashJoin::TrackEventTime(int port, const RecordBatch& in) {
   const int64_t n = in.num_rows();
   if (event_col_[port] >= 0) {
@@ -296,7 +316,9 @@ void HashJoin::TrackEventTime(int port, const RecordBatch& in) {
       if (!refused_[static_cast<size_t>(i)] && tc.IsValid(i)) mx = std::max(mx, t[i]);
     }
   }
-  if (event_col_[0] >= 0 && event_col_[1] >= 0) {
+  if (window_time_) {
+    AdvanceWindowTimeWatermark();
+  } else if (event_col_[0] >= 0 && event_col_[1] >= 0) {
     const int64_t lo = std::min(state_.left.max_event_time, state_.right.max_event_time);
     if (lo != INT64_MIN) AdvanceWatermark(Clamp(static_cast<__int128>(lo) - delay_));
   }
@@ -524,9 +546,37 @@ void HashJoin::AdvanceWatermark(int64_t candidate) {
   state_.right.Expire(candidate);
 }
 
+void HashJoin::AdvanceWindowTimeWatermark() {
+  int64_t streams = INT64_MAX;  // no stream side: the window watermark alone
+  for (int port = 0; port < 2; ++port) {
+    if (window_offset_[port] >= 0) continue;
+    const int64_t mx = state_.side(port).max_event_time;
+    streams = std::min(streams, mx == INT64_MIN ? INT64_MIN : Clamp(static_cast<__int128>(mx) - delay_));
+  }
+  streams = std::max(streams, external_watermark_);
+  // The window aggregates take OnWatermark's watermark too, before the join gets it.
+  const int64_t windows = std::max(window_watermark_, external_watermark_);
+  const int64_t wm = std::min(streams, windows);
+  if (wm != INT64_MIN) AdvanceWatermark(wm);
+}
+
+Status HashJoin::OnWindowWatermark(int64_t watermark, ChangeSink* out) {
+  if (!window_time_) return OnWatermark(watermark, out);
+  window_watermark_ = std::max(window_watermark_, watermark);
+  AdvanceWindowTimeWatermark();
+  state_.left.MaybeCompact();
+  state_.right.MaybeCompact();
+  return spill_ ? spill_->AfterChange(&state_) : Status::OK();
+}
+
 Status HashJoin::OnWatermark(int64_t watermark, ChangeSink* out) {
   (void)out;
-  AdvanceWatermark(watermark);
+  if (window_time_) {
+    external_watermark_ = std::max(external_watermark_, watermark);
+    AdvanceWindowTimeWatermark();
+  } else {
+    AdvanceWatermark(watermark);
+  }
   state_.left.MaybeCompact();
   state_.right.MaybeCompact();
   return spill_ ? spill_->AfterChange(&state_) : Status::OK();

@@ -19,6 +19,17 @@
 // ports of (max - watermark_delay_us), or a larger one from OnWatermark. A left row is
 // dropped once watermark > l.time + upper, a right row once watermark > r.time - lower;
 // with expiry columns a row is dropped once watermark >= its expiry (+ expiry_offset_us).
+// Window-time interval joins (window_time_offset_us): a side's time column may be a
+// window bound of window aggregates (sql::WindowCloseOffset d: no row with bound E
+// changes once their watermark >= E + d), delivered by OnWindowWatermark. Then the
+// watermark is the MIN of the stream sides' (max event time - delay, or a larger one
+// from OnWatermark) and the window aggregates' (OnWindowWatermark, or OnWatermark's), so
+// that neither side expires early. A row's partners have times up to `last` (l.time +
+// upper for a left row, r.time - lower for a right one); it is dropped once the
+// watermark >= last + d of the other side when that side is a window bound (no window
+// of that time can appear or change), last + 1 when it is a stream (later rows of it are
+// late), and for a window-bound row also not before its own E + d (a retraction of it
+// must find it). Only stream sides refuse rows behind the watermark as late.
 // Rows that would already be dropped on arrival are late: refused (TakeRefusedRows,
 // reason "late: ..."), for a LEFT join too (no padded row is emitted for them; the
 // pipeline counts them).
@@ -87,6 +98,11 @@ struct HashJoinOptions {
   // none (then only OnWatermark advances it).
   int left_event_time = -1, right_event_time = -1;
   int64_t watermark_delay_us = 0;
+  // Window-time interval join (needs time_bounds): per side (0 = left, 1 = right) the
+  // offset d >= 0 when that side's time column is a window bound closed by the window
+  // aggregates' watermark at E + d (sql::WindowCloseOffset), or -1 when it is a stream's
+  // event time. The side's event-time column is then unused.
+  int64_t window_time_offset_us[2] = {-1, -1};
   SchemaPtr left_schema, right_schema;
   // kRocksDb: both sides' rows kept within the budget, the rest spilled to `dir`
   // (hash_join_spill.h); the changelog is the memory backend's.
@@ -106,6 +122,10 @@ class HashJoin final : public StreamOperator {
   Status ApplyInput(int port, const RecordBatch& input, ChangeSink* out) override;
   Status ApplyChanges(int port, const warehouse::ChangeBatch& input, ChangeSink* out) override;
   Status OnWatermark(int64_t watermark, ChangeSink* out) override;
+  // The smallest watermark of the window aggregates below the join (the query graph's,
+  // for window_close_expiry joins). A window-time join takes the MIN with its stream
+  // sides' watermark; otherwise it is OnWatermark. Emits nothing.
+  Status OnWindowWatermark(int64_t watermark, ChangeSink* out);
   // Emits nothing (every result was emitted as it arose).
   Status Finish(ChangeSink* out) override;
   RefusedRows TakeRefusedRows() override;
@@ -152,6 +172,10 @@ class HashJoin final : public StreamOperator {
   Status FlushOutput(ChangeSink* out);
   void SetSources(int port, const RecordBatch& in);
   void AdvanceWatermark(int64_t candidate);
+  // Window-time joins: advances to min(stream sides' watermark, window watermark).
+  void AdvanceWindowTimeWatermark();
+  // When a row of `port` with time `t` can be dropped (bounded joins).
+  int64_t RowExpiry(int port, int64_t t) const;
 
   sql::JoinType type_ = sql::JoinType::kInner;
   std::vector<int> keys_[2];
@@ -162,6 +186,13 @@ class HashJoin final : public StreamOperator {
   int64_t lower_ = 0, upper_ = 0;
   bool bounded_ = false;
   int64_t delay_ = 0;
+  // Window-time joins: per side d or -1 (HashJoinOptions), and the largest watermarks
+  // received from OnWatermark and OnWindowWatermark (not checkpointed: the watermark
+  // itself is, and both are handed again after a restore).
+  int64_t window_offset_[2] = {-1, -1};
+  bool window_time_ = false;
+  int64_t external_watermark_ = INT64_MIN;
+  int64_t window_watermark_ = INT64_MIN;
   SchemaPtr schema_[2];
   SchemaPtr output_schema_;
   // A conjunct of the ON condition checked inline while probing: column a `op` column b

@@ -38,6 +38,8 @@ struct QueryGraph::Node {
   // when a scan feeds it without one. And the last one handed to op (window_close_expiry).
   int64_t window_watermark = INT64_MIN;
   int64_t delivered_watermark = INT64_MIN;
+  // kJoin: its operator (window_close_expiry joins get OnWindowWatermark).
+  HashJoin* join = nullptr;
 };
 
 // An operator's ChangeSink: forwards its changes to the node's parent.
@@ -75,6 +77,8 @@ Result<std::unique_ptr<StreamOperator>> MakeJoinOperator(const sql::PlanNode& p,
   o.left_event_time = p.left_event_time;
   o.right_event_time = p.right_event_time;
   o.watermark_delay_us = options.watermark_delay_us;
+  o.window_time_offset_us[0] = p.left_time_close_offset_us;
+  o.window_time_offset_us[1] = p.right_time_close_offset_us;
   o.left_schema = p.inputs[0]->schema;
   o.right_schema = p.inputs[1]->schema;
   o.state = options.state;
@@ -194,6 +198,7 @@ Result<int> QueryGraph::Build(const sql::PlanPtr& p, const QueryGraphOptions& op
     }
     case sql::PlanKind::kJoin: {
       SLUICE_ASSIGN_OR_RETURN(node->op, MakeJoinOperator(*p, options, self));
+      node->join = static_cast<HashJoin*>(node->op.get());
       break;
     }
     case sql::PlanKind::kLookupJoin: {
@@ -426,12 +431,24 @@ Status QueryGraph::PassWindowWatermarks() {
       }
       n.window_watermark = n.children.empty() ? INT64_MIN : wm;
     }
-    if (!n.plan->window_close_expiry || n.window_watermark == INT64_MIN ||
-        n.window_watermark <= n.delivered_watermark) {
-      continue;
+    if (!n.plan->window_close_expiry) continue;
+    // An interval join with a window bound as one side's time (plan
+    // left/right_time_close_offset_us) takes the window aggregates' watermark of those
+    // sides only; its stream sides bring their own.
+    int64_t wm = n.window_watermark;
+    const int64_t offsets[2] = {n.plan->left_time_close_offset_us, n.plan->right_time_close_offset_us};
+    if (n.join != nullptr && (offsets[0] >= 0 || offsets[1] >= 0)) {
+      wm = INT64_MAX;
+      for (size_t i = 0; i < n.children.size() && i < 2; ++i) {
+        if (offsets[i] < 0) continue;
+        const int c = n.children[i];
+        wm = std::min(wm, c < 0 ? INT64_MIN : nodes_[static_cast<size_t>(c)]->window_watermark);
+      }
     }
-    n.delivered_watermark = n.window_watermark;
-    SLUICE_RETURN_NOT_OK(n.op->OnWatermark(n.window_watermark, n.sink.get()));
+    if (wm == INT64_MIN || wm <= n.delivered_watermark) continue;
+    n.delivered_watermark = wm;
+    SLUICE_RETURN_NOT_OK(n.join != nullptr ? n.join->OnWindowWatermark(wm, n.sink.get())
+                                           : n.op->OnWatermark(wm, n.sink.get()));
   }
   return Status::OK();
 }

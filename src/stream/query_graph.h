@@ -11,7 +11,10 @@
 // Watermarks, processing time and Finish reach every operator, inputs before the nodes
 // that read them. A node that frees state when windows close (a join or GROUP BY on a
 // window aggregate's window_end, sql::WindowCloseOffset) also gets, after every call, the
-// smallest watermark of the window aggregates below it, which advance on their own rows.
+// smallest watermark of the window aggregates below it, which advance on their own rows;
+// an interval join whose time on one side is such a window bound (Nexmark q7) gets that
+// of the window aggregates below that side (HashJoin::OnWindowWatermark) and combines it
+// with its stream side's own.
 // One thread drives a graph.
 #pragma once
 
