@@ -259,6 +259,69 @@ Status GroupAggregate::ApplyGrouped(const RecordBatch& prepared, const int32_t* 
   return Status::OK();
 }
 
+Result<int32_t> GroupAggregate::AddGroupFromRow(const RecordBatch& prepared, int64_t row) {
+  if (retractable_ || query_->num_keys() == 0 || state_options_.backend != StateBackendKind::kMemory) {
+    return Status::Internal("AddGroupFromRow needs a keyed append-only GroupAggregate in memory");
+  }
+  if (row < 0 || row >= prepared.num_rows()) return Status::Internal("AddGroupFromRow: row out of range");
+  // A placeholder hash, distinct per group, keeps the table's probes short.
+  const uint64_t hash = (static_cast<uint64_t>(state_.num_groups) + 1) * 0x9E3779B97F4A7C15ULL;
+  const size_t before = state_.slots.size();
+  const int32_t g = AddGroup(&prepared, row, hash);
+  if (state_.slots.size() == before) {  // not rehashed: place it
+    const uint64_t mask = state_.slots.size() - 1;
+    uint64_t s = hash & mask;
+    while (state_.slots[s] >= 0) s = (s + 1) & mask;
+    state_.slots[s] = g;
+  }
+  return g;
+}
+
+Status GroupAggregate::AccumulateGroups(const RecordBatch& prepared, const int32_t* row_group) {
+  const int64_t n = prepared.num_rows();
+  if (n == 0) return Status::OK();
+  if (retractable_) return Status::Internal("AccumulateGroups needs an append-only GroupAggregate");
+  const int32_t groups = state_.num_groups;
+  for (int64_t i = 0; i < n; ++i) {
+    if (row_group[i] < 0 || row_group[i] >= groups) return Status::Internal("AccumulateGroups: group out of range");
+  }
+  const auto& specs = query_->aggregates();
+  for (size_t a = 0; a < specs.size(); ++a) state_.accumulators[a].Accumulate(specs[a], prepared, row_group);
+  return Status::OK();
+}
+
+Status GroupAggregate::SetGroupKey(int32_t g, int key, int64_t value) {
+  if (g < 0 || g >= state_.num_groups || key < 0 || key >= query_->num_keys() ||
+      key_width_[static_cast<size_t>(key)] != 8) {
+    return Status::Internal("SetGroupKey: no such group or 8-byte key");
+  }
+  Column& col = state_.keys[static_cast<size_t>(key)];
+  if (col.IsNull(g)) return Status::Internal("SetGroupKey: the key is NULL");
+  col.mutable_values<int64_t>()[g] = value;
+  return Status::OK();
+}
+
+Status GroupAggregate::EmitGroups(const std::vector<int32_t>& groups, ChangeSink* out,
+                                  std::vector<int32_t>* row_groups) {
+  if (spilled_groups_ > 0) return Status::NotImplemented("EmitGroups with spilled groups");
+  row_groups->clear();
+  if (groups.empty()) return Status::OK();
+  for (const int32_t g : groups) {
+    if (g < 0 || g >= state_.num_groups) return Status::Internal("EmitGroups: group out of range");
+    state_.visible[static_cast<size_t>(g)] = 0;
+  }
+  touched_ = groups;
+  old_groups_.clear();
+  frame_.clear();
+  for (const Field& f : query_->frame_schema()->fields()) {
+    frame_.push_back(std::make_shared<Column>(f.type));
+  }
+  emitted_groups_ = row_groups;
+  Status st = EmitChanges(out);
+  emitted_groups_ = nullptr;
+  return st;
+}
+
 Status GroupAggregate::Finish(ChangeSink* out) {
   // A global aggregate has a row even for an empty input.
   if (query_->num_keys() > 0 || state_.num_groups > 0) return Status::OK();

@@ -104,6 +104,29 @@ class GroupAggregate final : public StreamOperator {
   // load them back and update them as usual). `row_groups` must then be null
   // (NotImplemented otherwise: group numbers of stored groups do not last).
   Status EmitFinal(ChangeSink* out, std::vector<int32_t>* row_groups = nullptr);
+  // Caller-numbered groups (SessionWindow: one group per session, whose window bounds
+  // change as it grows). For a keyed append-only kMemory operator whose groups are made
+  // only by AddGroupFromRow and never looked up by key (no Apply/ApplyPrepared on it:
+  // the hash table holds them under placeholder hashes, not their keys' hashes).
+  // A new group keyed by prepared row `row`, with no rows folded in yet; returns its
+  // number (num_groups() - 1). Internal when the operator is not keyed, append-only
+  // and kMemory.
+  Result<int32_t> AddGroupFromRow(const RecordBatch& prepared, int64_t row);
+  // Folds prepared row i into group row_group[i] (append-only; in row order, so a group
+  // fed its rows over several calls ends as if fed them in one). Internal when a group
+  // is out of range.
+  Status AccumulateGroups(const RecordBatch& prepared, const int32_t* row_group);
+  // Overwrites key `key` (a non-NULL 8-byte TIMESTAMP/BIGINT key, e.g. a window bound)
+  // of group g. Internal when out of range or not such a key.
+  Status SetGroupKey(int32_t g, int key, int64_t value);
+  // Emits +I, in the order of `groups`, for each group that passes HAVING, as one
+  // change batch (nothing when none passes); *row_groups gets the group of each emitted
+  // row. Fatal OutOfRange as EmitFinal. NotImplemented with spilled groups.
+  Status EmitGroups(const std::vector<int32_t>& groups, ChangeSink* out,
+                    std::vector<int32_t>* row_groups);
+  // Keeps only the groups keep[0..n) (ascending, in range), renumbered 0..n-1; frees the
+  // others' accumulators.
+  void KeepGroups(const std::vector<int32_t>& keep) { CompactGroups(keep); }
   // kRocksDb: when MemoryBytes() > `max_bytes`, evicts the least recently touched groups
   // to the store, aiming at half of `max_bytes`; afterwards MemoryBytes() <= max_bytes
   // unless max_bytes is below an empty table's bytes (then the table is empty). Does

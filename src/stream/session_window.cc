@@ -47,6 +47,7 @@ SessionWindow::SessionWindow(std::shared_ptr<sql::CompiledAggregate> query, int6
   cover(window_.start_key);
   cover(window_.end_key);
   session_groups_ = std::find(covered.begin(), covered.end(), false) == covered.end();
+  incremental_ = session_groups_;
 }
 
 RecordBatchPtr SessionWindow::Expand(const RecordBatch& input) {
@@ -109,7 +110,7 @@ void SessionWindow::SetEnd(int64_t id, Session* s, int64_t new_last) {
   if (!s->end_moved) {  // by_end is updated once, at the end of AssignSessions
     s->end_moved = true;
     s->listed_end = s->last + gap_;
-    moved_.push_back(id);
+    moved_.emplace_back(id, s);
   }
   s->last = new_last;
 }
@@ -122,7 +123,10 @@ void SessionWindow::Absorb(int64_t into, int64_t from) {
   }
   a.start = std::min(a.start, b.start);
   SetEnd(into, &a, std::max(a.last, b.last));
-  for (RecordBatchPtr& r : b.emitted) a.emitted.push_back(std::move(r));
+  for (const RowRange& r : b.emitted) a.emitted.push_back(r);
+  // a's slot holds a's rows [0, folded) and stays: b's rows, appended after a's, are
+  // folded into it next time (in the order a re-aggregation would add them).
+  DropSlot(&b);
   state_.by_end.erase({b.end_moved ? b.listed_end : b.last + gap_, from});
   state_.sessions.erase(from);
   merged_[from] = into;
@@ -134,21 +138,26 @@ void SessionWindow::AssignSessions(const RecordBatch& prepared) {
   row_session_.resize(static_cast<size_t>(n));
   merged_.clear();
   moved_.clear();
+  row_ptr_.resize(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     EncodeKey(prepared, i);
-    std::vector<int64_t>& ids = state_.partitions[key_];
+    PartitionSessions& part = state_.partitions[key_];
+    std::vector<int64_t>& ids = part.ids;
     const int64_t t = ts[i];
     int64_t target = -1;
+    Session* target_session = nullptr;
     for (size_t j = 0; j < ids.size();) {
-      const Session& s = state_.sessions.at(ids[j]);
+      const Session& s = *part.sessions[j];
       const bool overlaps = t < s.last + gap_ && s.start < t + gap_;
       if (!overlaps) {
         ++j;
       } else if (target < 0) {
+        target_session = part.sessions[j];
         target = ids[j++];
       } else {
         Absorb(target, ids[j]);  // the row bridges two sessions
         ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(j));
+        part.sessions.erase(part.sessions.begin() + static_cast<std::ptrdiff_t>(j));
       }
     }
     if (target < 0) {
@@ -161,37 +170,170 @@ void SessionWindow::AssignSessions(const RecordBatch& prepared) {
         s.rows.push_back(std::make_shared<Column>(f.type));
       state_.by_end.insert({t + gap_, target});
       ids.push_back(target);
+      part.sessions.push_back(&s);
+      target_session = &s;
     } else {
-      Session& s = state_.sessions.at(target);
+      Session& s = *target_session;
       s.start = std::min(s.start, t);
       SetEnd(target, &s, std::max(s.last, t));
     }
     row_session_[static_cast<size_t>(i)] = target;
+    row_ptr_[static_cast<size_t>(i)] = target_session;
   }
-  for (const int64_t id : moved_) {
-    auto it = state_.sessions.find(id);
-    if (it == state_.sessions.end()) continue;  // absorbed
-    Session& s = it->second;
-    state_.by_end.erase({s.listed_end, id});
-    state_.by_end.insert({s.last + gap_, id});
+  for (const auto& [id, moved] : moved_) {
+    if (!merged_.empty() && merged_.count(id) != 0) continue;  // absorbed (erased)
+    Session& s = *moved;
+    // Reuses the index's node: no allocation per moved session.
+    auto node = state_.by_end.extract({s.listed_end, id});
+    if (node.empty()) {
+      state_.by_end.insert({s.last + gap_, id});
+    } else {
+      node.value() = {s.last + gap_, id};
+      state_.by_end.insert(std::move(node));
+    }
     s.end_moved = false;
   }
-  // Rows of sessions merged later in the batch go to the surviving session.
-  std::map<int64_t, std::vector<int32_t>> per_session;
+  // Rows of sessions merged later in the batch go to the surviving session. Sorting
+  // (session, row) pairs groups each session's rows, in row order, sessions by id.
+  order_.resize(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     int64_t id = row_session_[static_cast<size_t>(i)];
-    for (auto it = merged_.find(id); it != merged_.end(); it = merged_.find(id)) id = it->second;
-    per_session[id].push_back(static_cast<int32_t>(i));
+    if (!merged_.empty() && merged_.count(id) != 0) {
+      for (auto it = merged_.find(id); it != merged_.end(); it = merged_.find(id)) id = it->second;
+      row_ptr_[static_cast<size_t>(i)] = &state_.sessions.at(id);
+    }
+    order_[static_cast<size_t>(i)] = {id, static_cast<int32_t>(i)};
   }
+  std::sort(order_.begin(), order_.end());
   touched_.clear();
-  for (const auto& [id, rows] : per_session) {
-    Session& s = state_.sessions.at(id);
+  for (size_t b = 0; b < order_.size();) {
+    const int64_t id = order_[b].first;
+    sel_.clear();
+    size_t e = b;
+    for (; e < order_.size() && order_[e].first == id; ++e) sel_.push_back(order_[e].second);
+    Session& s = *row_ptr_[static_cast<size_t>(order_[b].second)];
     for (size_t c = 0; c < s.rows.size(); ++c) {
-      s.rows[c]->AppendSelected(prepared.column(static_cast<int>(c)), rows.data(),
-                                static_cast<int64_t>(rows.size()));
+      s.rows[c]->AppendSelected(prepared.column(static_cast<int>(c)), sel_.data(),
+                                static_cast<int64_t>(sel_.size()));
     }
     touched_.push_back(id);
+    b = e;
   }
+}
+
+void SessionWindow::DropSlot(Session* s) {
+  if (s->slot >= 0) --live_slots_;
+  s->slot = -1;
+  s->folded = 0;
+}
+
+const SchemaPtr& SessionWindow::RowsSchema(const Session& s) {
+  if (rows_schema_ == nullptr) {
+    std::vector<Field> fields;
+    for (size_t c = 0; c < s.rows.size(); ++c)
+      fields.push_back(Field{"c" + std::to_string(c), s.rows[c]->type(), true});
+    rows_schema_ = MakeSchema(std::move(fields));
+  }
+  return rows_schema_;
+}
+
+void SessionWindow::MaybeCompactSlots() {
+  const int64_t groups = acc_->num_groups();
+  if (groups <= 1024 || groups <= 2 * live_slots_) return;
+  std::vector<std::pair<int32_t, int64_t>> live;  // (slot, session)
+  live.reserve(static_cast<size_t>(live_slots_));
+  for (const auto& [id, s] : state_.sessions) {
+    if (s.slot >= 0) live.emplace_back(s.slot, id);
+  }
+  std::sort(live.begin(), live.end());
+  std::vector<int32_t> keep;
+  keep.reserve(live.size());
+  for (const auto& [slot, id] : live) keep.push_back(slot);
+  acc_->KeepGroups(keep);
+  for (size_t j = 0; j < live.size(); ++j) state_.sessions.at(live[j].second).slot = static_cast<int32_t>(j);
+  live_slots_ = static_cast<int64_t>(live.size());
+}
+
+Status SessionWindow::AggregateIncremental(const std::vector<int64_t>& ids, RecordBatchPtr* rows) {
+  *rows = nullptr;
+  row_ends_.assign(ids.size(), 0);
+  if (ids.empty()) return Status::OK();
+  if (acc_ == nullptr) acc_ = std::make_unique<GroupAggregate>(query_);
+  MaybeCompactSlots();
+  // The rows not yet folded into each session's slot (all of them without a slot), one
+  // session after the other.
+  const Session& first = *publish_ptr_.front();
+  const size_t ncols = first.rows.size();
+  std::vector<std::shared_ptr<Column>> fold;
+  for (size_t c = 0; c < ncols; ++c) fold.push_back(std::make_shared<Column>(first.rows[c]->type()));
+  fold_begin_.resize(ids.size());
+  int64_t total = 0;
+  for (size_t k = 0; k < ids.size(); ++k) {
+    const Session& s = *publish_ptr_[k];
+    const int64_t from = s.slot < 0 ? 0 : s.folded;
+    const int64_t len = s.rows.front()->length();
+    fold_begin_[k] = total;
+    if (len > from) {
+      for (size_t c = 0; c < ncols; ++c) fold[c]->AppendRange(*s.rows[c], from, len - from);
+      total += len - from;
+    }
+  }
+  RecordBatch batch(RowsSchema(first), std::vector<ColumnPtr>(fold.begin(), fold.end()), total);
+  groups_.resize(static_cast<size_t>(total));
+  slots_.resize(ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    Session& s = *publish_ptr_[k];
+    const int64_t begin = fold_begin_[k];
+    const int64_t end = k + 1 < ids.size() ? fold_begin_[k + 1] : total;
+    if (s.slot < 0) {
+      if (end == begin) return Status::Internal("session window: a session without rows");
+      SLUICE_ASSIGN_OR_RETURN(s.slot, acc_->AddGroupFromRow(batch, begin));
+      ++live_slots_;
+    }
+    std::fill(groups_.begin() + begin, groups_.begin() + end, s.slot);
+    s.folded = s.rows.front()->length();
+    slots_[k] = s.slot;
+    SLUICE_RETURN_NOT_OK(acc_->SetGroupKey(s.slot, window_.start_key, s.start));
+    if (window_.end_key >= 0) SLUICE_RETURN_NOT_OK(acc_->SetGroupKey(s.slot, window_.end_key, s.last + gap_));
+  }
+  SLUICE_RETURN_NOT_OK(acc_->AccumulateGroups(batch, groups_.data()));
+  FinalRows final_rows;
+  SLUICE_RETURN_NOT_OK(acc_->EmitGroups(slots_, &final_rows, &group_session_));
+  *rows = final_rows.rows;
+  // Rows come in the order of slots_, at most one per session.
+  size_t k = 0;
+  for (size_t i = 0; i < group_session_.size(); ++i) {
+    while (k < slots_.size() && slots_[k] != group_session_[i]) ++k;
+    if (k == slots_.size()) return Status::Internal("session window: emitted rows out of order");
+    row_ends_[k] = static_cast<int64_t>(i) + 1;
+  }
+  for (size_t j = 1; j < row_ends_.size(); ++j) row_ends_[j] = std::max(row_ends_[j], row_ends_[j - 1]);
+  return Status::OK();
+}
+
+void SessionWindow::EnsureEmittedStore() {
+  if (!state_.emitted_rows.empty()) return;
+  for (const Field& f : query_->output_schema()->fields()) {
+    state_.emitted_rows.push_back(std::make_shared<Column>(f.type));
+  }
+}
+
+void SessionWindow::MaybeCompactEmitted() {
+  const int64_t size = state_.emitted_rows.empty() ? 0 : state_.emitted_rows.front()->length();
+  const int64_t garbage = state_.emitted_garbage;
+  if (garbage <= 4096 || garbage * 2 <= size) return;
+  std::vector<std::shared_ptr<Column>> fresh;
+  for (const auto& c : state_.emitted_rows) fresh.push_back(std::make_shared<Column>(c->type()));
+  int64_t at = 0;
+  for (auto& [id, s] : state_.sessions) {
+    for (RowRange& r : s.emitted) {
+      for (size_t c = 0; c < fresh.size(); ++c) fresh[c]->AppendRange(*state_.emitted_rows[c], r.begin, r.n);
+      r.begin = at;
+      at += r.n;
+    }
+  }
+  state_.emitted_rows = std::move(fresh);
+  state_.emitted_garbage = 0;
 }
 
 Result<RecordBatchPtr> SessionWindow::Aggregate(const Session& s) {
@@ -216,12 +358,7 @@ Status SessionWindow::AggregateAll(const std::vector<int64_t>& ids, RecordBatchP
   if (ids.empty()) return Status::OK();
   const Session& first = state_.sessions.at(ids.front());
   const size_t ncols = first.rows.size();
-  if (rows_schema_ == nullptr) {
-    std::vector<Field> fields;
-    for (size_t c = 0; c < ncols; ++c)
-      fields.push_back(Field{"c" + std::to_string(c), first.rows[c]->type(), true});
-    rows_schema_ = MakeSchema(std::move(fields));
-  }
+  RowsSchema(first);
   // The sessions' rows one after the other, window_start/window_end set to each
   // session's bounds.
   int64_t total = 0;
@@ -315,37 +452,42 @@ Status SessionWindow::PublishAll(const std::vector<int64_t>& ids, warehouse::Cha
                                  warehouse::ChangeOp insert, warehouse::ChangeOp reinsert,
                                  ChangeSink* out) {
   if (ids.empty()) return Status::OK();
+  publish_ptr_.resize(ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) publish_ptr_[k] = &state_.sessions.at(ids[k]);
   RecordBatchPtr rows;
-  SLUICE_RETURN_NOT_OK(AggregateAll(ids, &rows));
+  SLUICE_RETURN_NOT_OK(incremental_ ? AggregateIncremental(ids, &rows) : AggregateAll(ids, &rows));
   const Schema& schema = *query_->output_schema();
   const int width = schema.num_fields();
+  EnsureEmittedStore();
+  std::vector<std::shared_ptr<Column>>& store = state_.emitted_rows;
   std::vector<std::shared_ptr<Column>> cols;
   for (int c = 0; c < width; ++c) cols.push_back(std::make_shared<Column>(schema.field(c).type));
   warehouse::ChangeBatch changes;
   int64_t begin = 0;
   for (size_t k = 0; k < ids.size(); ++k) {
-    Session& s = state_.sessions.at(ids[k]);
+    Session& s = *publish_ptr_[k];
     const bool had = !s.emitted.empty();
-    for (const RecordBatchPtr& p : s.emitted) {
-      changes.ops.insert(changes.ops.end(), static_cast<size_t>(p->num_rows()), retract);
-      for (int c = 0; c < width; ++c) cols[static_cast<size_t>(c)]->AppendRange(p->column(c), 0, p->num_rows());
+    for (const RowRange& r : s.emitted) {
+      changes.ops.insert(changes.ops.end(), static_cast<size_t>(r.n), retract);
+      for (int c = 0; c < width; ++c) {
+        cols[static_cast<size_t>(c)]->AppendRange(*store[static_cast<size_t>(c)], r.begin, r.n);
+      }
+      state_.emitted_garbage += r.n;
     }
     s.emitted.clear();
     const int64_t end = row_ends_[k];
     if (end > begin) {
       const int64_t n = end - begin;
       changes.ops.insert(changes.ops.end(), static_cast<size_t>(n), had ? reinsert : insert);
-      std::vector<ColumnPtr> mine;
+      s.emitted.push_back(RowRange{store.front()->length(), n});
       for (int c = 0; c < width; ++c) {
         cols[static_cast<size_t>(c)]->AppendRange(rows->column(c), begin, n);
-        auto col = std::make_shared<Column>(schema.field(c).type);
-        col->AppendRange(rows->column(c), begin, n);
-        mine.push_back(std::move(col));
+        store[static_cast<size_t>(c)]->AppendRange(rows->column(c), begin, n);
       }
-      s.emitted.push_back(std::make_shared<const RecordBatch>(query_->output_schema(), std::move(mine), n));
     }
     begin = end;
   }
+  MaybeCompactEmitted();
   if (changes.ops.empty()) return Status::OK();
   changes.rows = std::make_shared<const RecordBatch>(
       query_->output_schema(), std::vector<ColumnPtr>(cols.begin(), cols.end()),
@@ -415,11 +557,17 @@ void SessionWindow::Free(int64_t id) {
   if (it == state_.sessions.end()) return;
   auto p = state_.partitions.find(it->second.partition);
   if (p != state_.partitions.end()) {
-    std::vector<int64_t>& ids = p->second;
-    ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-    if (ids.empty()) state_.partitions.erase(p);
+    PartitionSessions& part = p->second;
+    const auto at = std::find(part.ids.begin(), part.ids.end(), id);
+    if (at != part.ids.end()) {
+      part.sessions.erase(part.sessions.begin() + (at - part.ids.begin()));
+      part.ids.erase(at);
+    }
+    if (part.ids.empty()) state_.partitions.erase(p);
   }
   state_.by_end.erase({it->second.last + gap_, id});
+  for (const RowRange& r : it->second.emitted) state_.emitted_garbage += r.n;
+  DropSlot(&it->second);
   state_.sessions.erase(it);
 }
 

@@ -20,18 +20,24 @@ Status SessionWindow::Snapshot(StateWriter* out) const {
     out->WriteBool(s.fired);
     out->WriteU64(s.rows.size());
     for (const auto& c : s.rows) out->WriteColumn(*c);
+    // Each range of emitted rows as a batch of its own (the format of when sessions
+    // kept their emitted rows as batches).
     out->WriteU64(s.emitted.size());
-    for (const RecordBatchPtr& b : s.emitted) {
-      out->WriteI64(b->num_rows());
-      for (int c = 0; c < b->num_columns(); ++c) out->WriteColumn(b->column(c));
+    for (const RowRange& r : s.emitted) {
+      out->WriteI64(r.n);
+      for (const auto& stored : state_.emitted_rows) {
+        Column part(stored->type());
+        part.AppendRange(*stored, r.begin, r.n);
+        out->WriteColumn(part);
+      }
     }
   }
   // partitions (key -> ids, in order) and by_end follow from the sessions, but their
   // order is kept as is.
   out->WriteU64(state_.partitions.size());
-  for (const auto& [key, ids] : state_.partitions) {
+  for (const auto& [key, part] : state_.partitions) {
     out->WriteString(key);
-    out->WriteVector(ids);
+    out->WriteVector(part.ids);
   }
   out->WriteU64(state_.by_end.size());
   for (const auto& [end, id] : state_.by_end) {
@@ -50,6 +56,7 @@ Status SessionWindow::Restore(StateReader* in) {
   const SchemaPtr& output = query_->output_schema();
   uint64_t n = 0;
   SLUICE_RETURN_NOT_OK(in->ReadCount(&n, 8));
+  for (const Field& f : output->fields()) st.emitted_rows.push_back(std::make_shared<Column>(f.type));
   size_t row_columns = 0;
   std::vector<DataType> row_types;  // the first session's, which every session shares
   for (uint64_t i = 0; i < n; ++i) {
@@ -83,14 +90,14 @@ Status SessionWindow::Restore(StateReader* in) {
     for (uint64_t b = 0; b < batches; ++b) {
       int64_t rows = 0;
       SLUICE_RETURN_NOT_OK(in->ReadI64(&rows));
-      std::vector<ColumnPtr> cols_out;
-      for (const Field& f : output->fields()) {
-        auto col = std::make_shared<Column>(f.type);
-        SLUICE_RETURN_NOT_OK(in->ReadColumn(f.type, col.get()));
-        if (col->length() != rows) return in->Corrupt("emitted rows of the wrong length");
-        cols_out.push_back(std::move(col));
+      const int64_t begin = st.emitted_rows.front()->length();
+      for (int c = 0; c < output->num_fields(); ++c) {
+        Column col(output->field(c).type);
+        SLUICE_RETURN_NOT_OK(in->ReadColumn(output->field(c).type, &col));
+        if (col.length() != rows) return in->Corrupt("emitted rows of the wrong length");
+        st.emitted_rows[static_cast<size_t>(c)]->AppendRange(col, 0, rows);
       }
-      s.emitted.push_back(std::make_shared<const RecordBatch>(output, std::move(cols_out), rows));
+      s.emitted.push_back(RowRange{begin, rows});
     }
   }
   SLUICE_RETURN_NOT_OK(in->ReadCount(&n, 16));
@@ -99,10 +106,13 @@ Status SessionWindow::Restore(StateReader* in) {
     std::vector<int64_t> ids;
     SLUICE_RETURN_NOT_OK(in->ReadString(&key));
     SLUICE_RETURN_NOT_OK(in->ReadVector(&ids));
+    PartitionSessions& part = st.partitions[key];
     for (int64_t id : ids) {
-      if (st.sessions.count(id) == 0) return in->Corrupt("a partition names a missing session");
+      auto it = st.sessions.find(id);
+      if (it == st.sessions.end()) return in->Corrupt("a partition names a missing session");
+      part.sessions.push_back(&it->second);  // map nodes keep their address when st moves
     }
-    st.partitions[key] = std::move(ids);
+    part.ids = std::move(ids);
   }
   SLUICE_RETURN_NOT_OK(in->ReadCount(&n, 16));
   for (uint64_t i = 0; i < n; ++i) {
@@ -114,6 +124,9 @@ Status SessionWindow::Restore(StateReader* in) {
   }
   if (st.by_end.size() != st.sessions.size()) return in->Corrupt("the end index does not match the sessions");
   state_ = std::move(st);
+  // The incremental aggregates are rebuilt from the sessions' rows when next needed.
+  acc_.reset();
+  live_slots_ = 0;
   return Status::OK();
 }
 
