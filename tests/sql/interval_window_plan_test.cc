@@ -9,45 +9,16 @@
 #include "sql/join_condition.h"
 #include "sql/parser.h"
 #include "sql/plan.h"
+#include "sql/plan_test_util.h"
 
 namespace sluice::sql {
 namespace {
 
 constexpr int64_t kSecond = 1000 * 1000;
 
-class BidTable final : public Catalog {
- public:
-  SchemaPtr FindTable(std::string_view name) const override {
-    if (!EqualsIgnoreCase(name, "bid")) return nullptr;
-    return MakeSchema({{"auction", DataType::Int64(), false},
-                       {"price", DataType::Int64(), false},
-                       {"date_time", DataType::Timestamp(), false}});
-  }
-  std::vector<std::string> TableNames() const override { return {"bid"}; }
-};
+PlanPtr Plan(const std::string& text) { return testing::PlanOverBids(text); }
 
-// Plans `text` (one statement; a bare SELECT becomes a view); null on error.
-PlanPtr Plan(const std::string& text) {
-  const std::string script = text.rfind("SELECT", 0) == 0 ? "CREATE MATERIALIZED VIEW v AS " + text : text;
-  auto stmts = ParseScript(script, "q.sql");
-  EXPECT_TRUE(stmts.ok()) << stmts.status().ToString();
-  if (!stmts.ok()) return nullptr;
-  const ErrorContext ctx{script, "q.sql"};
-  auto options = ReadPlanOptions((*stmts)[0], ctx);
-  EXPECT_TRUE(options.ok()) << options.status().ToString();
-  if (!options.ok()) return nullptr;
-  auto plan = PlanQuery(*(*stmts)[0].select, BidTable(), *options, ctx);
-  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
-  return plan.ok() ? *plan : nullptr;
-}
-
-const PlanNode* FindJoin(const PlanNode& n) {
-  if (n.kind == PlanKind::kJoin) return &n;
-  for (const PlanPtr& in : n.inputs) {
-    if (const PlanNode* f = FindJoin(*in)) return f;
-  }
-  return nullptr;
-}
+const PlanNode* FindJoin(const PlanNode& n) { return testing::FindNode(n, PlanKind::kJoin); }
 
 // Nexmark q7 as Flink writes it, with `window` as B1's window table function and `end`
 // as its time column (window_end unless told).

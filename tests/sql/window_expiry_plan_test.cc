@@ -5,46 +5,16 @@
 
 #include "sql/parser.h"
 #include "sql/plan.h"
+#include "sql/plan_test_util.h"
 
 namespace sluice::sql {
 namespace {
 
 constexpr int64_t kSecond = 1000 * 1000;
 
-class BidTable final : public Catalog {
- public:
-  SchemaPtr FindTable(std::string_view name) const override {
-    if (!EqualsIgnoreCase(name, "bid")) return nullptr;
-    return MakeSchema({{"auction", DataType::Int64(), false},
-                       {"price", DataType::Int64(), false},
-                       {"date_time", DataType::Timestamp(), false}});
-  }
-  std::vector<std::string> TableNames() const override { return {"bid"}; }
-};
+PlanPtr Plan(const std::string& text) { return testing::PlanOverBids(text); }
 
-// Plans `text` (one statement, WITH options read; a bare SELECT becomes a view).
-PlanPtr Plan(const std::string& text) {
-  const std::string script = text.rfind("SELECT", 0) == 0 ? "CREATE MATERIALIZED VIEW v AS " + text : text;
-  auto stmts = ParseScript(script, "q.sql");
-  EXPECT_TRUE(stmts.ok()) << stmts.status().ToString();
-  if (!stmts.ok()) return nullptr;
-  const ErrorContext ctx{script, "q.sql"};
-  auto options = ReadPlanOptions((*stmts)[0], ctx);
-  EXPECT_TRUE(options.ok()) << options.status().ToString();
-  if (!options.ok()) return nullptr;
-  auto plan = PlanQuery(*(*stmts)[0].select, BidTable(), *options, ctx);
-  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
-  return plan.ok() ? *plan : nullptr;
-}
-
-// The first node of `kind` in pre-order, or null.
-const PlanNode* Find(const PlanNode& n, PlanKind kind) {
-  if (n.kind == kind) return &n;
-  for (const PlanPtr& in : n.inputs) {
-    if (const PlanNode* f = Find(*in, kind)) return f;
-  }
-  return nullptr;
-}
+const PlanNode* Find(const PlanNode& n, PlanKind kind) { return testing::FindNode(n, kind); }
 
 int Column(const PlanNode& n, const std::string& name) { return n.schema->FieldIndex(name); }
 

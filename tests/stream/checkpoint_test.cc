@@ -13,6 +13,7 @@
 #include "core/hash.h"
 #include "stream/checkpoint.h"
 #include "stream/query_graph.h"
+#include "stream/change_lines.h"
 #include "stream/state_codec.h"
 
 namespace sluice::stream {
@@ -339,18 +340,7 @@ RecordBatchPtr EventBatch(int batch, int rows) {
   return b.Finish();
 }
 
-class Lines final : public ChangeSink {
- public:
-  Status Emit(const warehouse::ChangeBatch& c) override {
-    for (int64_t r = 0; r < c.rows->num_rows(); ++r) {
-      std::string line = warehouse::ChangeOpName(c.ops[static_cast<size_t>(r)]);
-      for (int col = 0; col < c.rows->num_columns(); ++col) line += " | " + FormatCell(c.rows->column(col), r);
-      lines.push_back(std::move(line));
-    }
-    return Status::OK();
-  }
-  std::vector<std::string> lines;
-};
+using Lines = testing::ChangeLines;
 
 // Feeds batches [from, to) then (when `finish`) Finish; returns the changes.
 std::vector<std::string> Feed(QueryGraph* g, int from, int to, bool finish) {

@@ -17,6 +17,8 @@
 #include "sql/plan.h"
 #include "stream/hash_join.h"
 #include "stream/query_graph.h"
+#include "sql/plan_test_util.h"
+#include "stream/change_lines.h"
 #include "stream/state_codec.h"
 
 namespace sluice::stream {
@@ -25,18 +27,7 @@ namespace {
 using warehouse::ChangeOp;
 constexpr int64_t kSecond = 1000 * 1000;
 
-class LogSink final : public ChangeSink {
- public:
-  Status Emit(const warehouse::ChangeBatch& c) override {
-    for (int64_t r = 0; r < c.rows->num_rows(); ++r) {
-      std::string line = warehouse::ChangeOpName(c.ops[static_cast<size_t>(r)]);
-      for (int col = 0; col < c.rows->num_columns(); ++col) line += " | " + FormatCell(c.rows->column(col), r);
-      lines.push_back(std::move(line));
-    }
-    return Status::OK();
-  }
-  std::vector<std::string> lines;
-};
+using LogSink = testing::ChangeLines;
 
 // Both sides: price BIGINT, t TIMESTAMP (left: a bid's time; right: a window's end).
 SchemaPtr SideSchema() { return MakeSchema({{"price", DataType::Int64()}, {"t", DataType::Timestamp()}}); }
@@ -194,17 +185,7 @@ class BidTable final : public sql::Catalog {
   }
 };
 
-sql::PlanPtr PlanScript(const std::string& script) {
-  auto stmts = sql::ParseScript(script, "q.sql");
-  EXPECT_TRUE(stmts.ok()) << stmts.status().ToString();
-  if (!stmts.ok()) return nullptr;
-  const sql::ErrorContext ctx{script, "q.sql"};
-  auto options = sql::ReadPlanOptions((*stmts)[0], ctx);
-  EXPECT_TRUE(options.ok()) << options.status().ToString();
-  auto plan = sql::PlanQuery(*(*stmts)[0].select, BidTable(), *options, ctx);
-  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
-  return plan.ok() ? *plan : nullptr;
-}
+sql::PlanPtr PlanScript(const std::string& script) { return sql::testing::PlanStatement(script, BidTable()); }
 
 // The plan without the window-time expiry: time bounds as a plain condition, every row kept.
 int StripWindowTime(sql::PlanNode* n) {
