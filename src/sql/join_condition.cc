@@ -178,16 +178,6 @@ class Analyzer {
   JoinCondition result_;
 };
 
-BoundExprPtr MakeAnd(BoundExprPtr a, BoundExprPtr b) {
-  auto n = std::make_unique<BoundExpr>();
-  n->op = BoundOp::kAnd;
-  n->type = DataType::Boolean();
-  n->pos = a->pos;
-  n->text = a->text + " AND " + b->text;
-  n->args.push_back(std::move(a));
-  n->args.push_back(std::move(b));
-  return n;
-}
 
 }  // namespace
 
@@ -205,7 +195,12 @@ Result<JoinCondition> AnalyzeJoinCondition(BoundExprPtr on, int left_columns,
   for (BoundExprPtr& c : conjuncts) {
     BoundExprPtr rest = analyzer.Take(std::move(c));
     if (rest == nullptr) continue;
-    residual = residual == nullptr ? std::move(rest) : MakeAnd(std::move(residual), std::move(rest));
+    if (residual == nullptr) {
+      residual = std::move(rest);
+    } else {
+      std::string text = residual->text + " AND " + rest->text;
+      residual = AndConjuncts(std::move(residual), std::move(rest), std::move(text));
+    }
   }
   JoinCondition result = std::move(analyzer.result());
   result.residual = std::move(residual);
@@ -270,25 +265,27 @@ void TimeBoundsToResidual(JoinCondition* cond, const Schema& joined, int left_co
     c->args.push_back(shifted(offset));
     return c;
   };
-  auto conj = [](BoundExprPtr a, BoundExprPtr b) {
-    if (!a) return b;
-    BoundExprPtr c = std::make_unique<BoundExpr>();
-    c->op = BoundOp::kAnd;
-    c->type = DataType::Boolean();
-    c->text = "join condition";
-    c->args.push_back(std::move(a));
-    c->args.push_back(std::move(b));
-    return c;
-  };
   BoundExprPtr r = std::move(cond->residual);
-  if (cond->lower_us != INT64_MIN) r = conj(std::move(r), compare(BoundOp::kGe, cond->lower_us));
-  if (cond->upper_us != INT64_MAX) r = conj(std::move(r), compare(BoundOp::kLe, cond->upper_us));
+  if (cond->lower_us != INT64_MIN) r = AndConjuncts(std::move(r), compare(BoundOp::kGe, cond->lower_us));
+  if (cond->upper_us != INT64_MAX) r = AndConjuncts(std::move(r), compare(BoundOp::kLe, cond->upper_us));
   cond->residual = std::move(r);
   cond->has_time_bounds = false;
   cond->left_time = -1;
   cond->right_time = -1;
   cond->lower_us = INT64_MIN;
   cond->upper_us = INT64_MAX;
+}
+
+BoundExprPtr AndConjuncts(BoundExprPtr a, BoundExprPtr b, std::string text) {
+  if (!a) return b;
+  auto n = std::make_unique<BoundExpr>();
+  n->op = BoundOp::kAnd;
+  n->type = DataType::Boolean();
+  n->pos = a->pos;
+  n->text = std::move(text);
+  n->args.push_back(std::move(a));
+  n->args.push_back(std::move(b));
+  return n;
 }
 
 }  // namespace sluice::sql

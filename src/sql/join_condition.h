@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/schema.h"
@@ -59,5 +60,9 @@ std::vector<BoundExprPtr> TimeBoundConjuncts(const BoundExpr& where, int left_co
 // (r.time >= l.time + lower AND r.time <= l.time + upper) over `joined` (left ++ right,
 // `left_columns` = L) and clears has_time_bounds. Nothing when it has none.
 void TimeBoundsToResidual(JoinCondition* cond, const Schema& joined, int left_columns);
+
+// `a AND b` (BOOLEAN, at a's position, described by `text`); just `b` when `a` is null.
+// Join conditions and residuals are built from conjuncts with it.
+BoundExprPtr AndConjuncts(BoundExprPtr a, BoundExprPtr b, std::string text = "join condition");
 
 }  // namespace sluice::sql

@@ -8,6 +8,7 @@
 #include <climits>
 
 #include "core/diagnostics.h"
+#include "sql/join_condition.h"
 
 namespace sluice::sql {
 
@@ -28,17 +29,6 @@ void SplitConjuncts(BoundExprPtr e, std::vector<BoundExprPtr>* out) {
     return;
   }
   out->push_back(std::move(e));
-}
-
-BoundExprPtr And(BoundExprPtr a, BoundExprPtr b) {
-  if (!a) return b;
-  auto c = std::make_unique<BoundExpr>();
-  c->op = BoundOp::kAnd;
-  c->type = DataType::Boolean();
-  c->text = "join condition";
-  c->args.push_back(std::move(a));
-  c->args.push_back(std::move(b));
-  return c;
 }
 
 // Whether `column` of `node`'s output is a column of a scanned stream (an event time when
@@ -211,7 +201,7 @@ Result<LookupJoinPlan> PlanLookupJoin(const TableRef& join, PlanPtr left, InputR
         continue;
       }
     }
-    residual = And(std::move(residual), std::move(c));
+    residual = AndConjuncts(std::move(residual), std::move(c));
   }
   if (table_keys.empty()) {
     return ctx.NotSupported(join.join_on->pos,

@@ -317,7 +317,7 @@ class Planner {
       std::vector<BoundExprPtr> bounds = WhereTimeBounds(*owner.where, &binder, nl);
       if (!bounds.empty()) {
         BoundExprPtr merged = CloneBound(*on);
-        for (BoundExprPtr& b : bounds) merged = And(std::move(merged), std::move(b));
+        for (BoundExprPtr& b : bounds) merged = AndConjuncts(std::move(merged), std::move(b));
         Result<JoinCondition> c = AnalyzeJoinCondition(std::move(merged), nl, ctx_);
         int64_t lo = -1, ro = -1;
         if (c.ok() && c->has_time_bounds && TimeSides(*left.node, *right.node, *c, &lo, &ro) &&
@@ -480,17 +480,6 @@ class Planner {
       for (BoundExprPtr& t : TimeBoundConjuncts(**b, nl)) out.push_back(std::move(t));
     }
     return out;
-  }
-
-  static BoundExprPtr And(BoundExprPtr a, BoundExprPtr b) {
-    auto n = std::make_unique<BoundExpr>();
-    n->op = BoundOp::kAnd;
-    n->type = DataType::Boolean();
-    n->pos = a->pos;
-    n->text = "join condition";
-    n->args.push_back(std::move(a));
-    n->args.push_back(std::move(b));
-    return n;
   }
 
   // Whether `column` of `node`'s output is an event-time column of an append-only stream:
